@@ -1,0 +1,77 @@
+"""Command line: `flask --app wsgi seed-demo`, `create-user`, `load-units`."""
+from __future__ import annotations
+
+import getpass
+import time
+from datetime import datetime, timezone
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from portal import seed
+from portal.domain.passwords import policy_problem
+from portal.extensions import db
+from portal.models import Unit, User
+from portal.models.user import ROLES
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+    app.cli.add_command(load_units)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
+@click.option("--cases", default=5700, show_default=True, help="How many demo cases.")
+@click.option("--now", "now_text", default=None, help="Anchor moment (ISO 8601); default: now.")
+def seed_demo(if_empty: bool, cases: int, now_text: str | None) -> None:
+    """Load Hanoi's units, categories, demo accounts and two months of demo cases."""
+    if not seed.database_is_empty():
+        if if_empty:
+            click.echo("Cơ sở dữ liệu đã có dữ liệu, bỏ qua nạp dữ liệu mẫu.")
+            return
+        raise click.ClickException("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.")
+    now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    started = time.monotonic()
+    made = seed.seed_demo(now, cases=cases)
+    click.echo(f"Đã nạp {made['cases']} phản ánh, {made['events']} sự kiện trong "
+               f"{time.monotonic() - started:.1f} giây. Trạng thái: {made['states']}")
+
+
+@click.command("load-units")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
+def load_units(csv_path: str) -> None:
+    """Add the units of a CSV file (code, name, kind, parent_code) that are not there yet."""
+    created = seed.load_units(csv_path)
+    db.session.commit()
+    click.echo(f"Đã thêm {created} đơn vị.")
+
+
+@click.command("create-user")
+@click.option("--username", prompt="Tên đăng nhập")
+@click.option("--full-name", prompt="Họ và tên")
+@click.option("--unit", "unit_code", prompt="Mã đơn vị")
+@click.option("--role", type=click.Choice(sorted(ROLES)), prompt="Vai trò")
+@click.option("--password", default=None, help="Default: asked without echo.")
+def create_user(username: str, full_name: str, unit_code: str, role: str, password: str | None) -> None:
+    """Create a staff account for a real deployment."""
+    username = username.strip().lower()
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise click.ClickException(f"Không có đơn vị mã {unit_code}.")
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.ClickException(f"Tên đăng nhập {username} đã tồn tại.")
+    if password is None:
+        password = getpass.getpass("Mật khẩu: ")
+    problem = policy_problem(password, username)
+    if problem:
+        raise click.ClickException(problem)
+    user = User(username=username, full_name=full_name, unit=unit, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản {username} ({ROLES[role]}, {unit.name}).")

@@ -1,0 +1,29 @@
+"""Deadlines of cases: the city's working calendar and each category's processing time."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.domain.working_time import WorkingCalendar, due_at
+from portal.extensions import db
+from portal.models import CalendarException, Category
+
+
+def load_calendar() -> WorkingCalendar:
+    """The working calendar in force: Vietnam's holidays plus the administrator's exceptions."""
+    rows = db.session.execute(select(CalendarException.day, CalendarException.kind)).all()
+    return WorkingCalendar(
+        days_off=[day for day, kind in rows if kind == "day_off"],
+        working_days=[day for day, kind in rows if kind == "working_day"],
+    )
+
+
+def handling_due_at(calendar: WorkingCalendar, category: Category, priority: str, start: datetime) -> datetime:
+    """When a case received at `start` must be answered: the category's time for its priority."""
+    return due_at(calendar, start, **category.processing_time(priority))
+
+
+def receiving_due_at(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
+    """When a case received at `start` must have been taken into a unit's work (default 8 working hours)."""
+    return due_at(calendar, start, hours=category.receive_hours)

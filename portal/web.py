@@ -1,0 +1,128 @@
+"""Request plumbing shared by every feature: sign-in loading, htmx parts, formatting, headers."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from portal.domain import access, formatting
+from portal.extensions import db, login_manager
+from portal.models import User
+
+# (feature, label, endpoint): the navigation, filtered by role and by what is installed.
+NAVIGATION = (
+    ("queue", "Hàng đợi", "queue.index"),
+    ("compliance", "Tình hình xử lý", "compliance.index"),
+    ("rosters", "Danh sách cán bộ", "rosters.index"),
+    ("hotline", "Tổng đài 1022", "hotline.index"),
+    ("admin", "Quản trị", "admin.index"),
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+    app.jinja_env.filters.update(
+        number=formatting.number,
+        day=formatting.day,
+        moment=formatting.moment,
+    )
+    app.jinja_env.globals.update(percent=formatting.percent)
+    app.context_processor(_layout_context)
+    app.before_request(_refuse_oversized_form)
+    app.before_request(_keep_session_alive)
+    app.after_request(_security_headers)
+
+
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _unauthorized():
+    # An htmx request must not swap the login form into a table cell: send the browser there.
+    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if is_htmx_request():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
+def _refuse_oversized_form() -> None:
+    # A plain form body never needs more than the form-memory limit; say so before anything reads it.
+    if request.mimetype == "application/x-www-form-urlencoded":
+        limit = request.max_form_memory_size
+        if limit is not None and (request.content_length or 0) > limit:
+            abort(413)
+
+
+def _keep_session_alive() -> None:
+    # A permanent session is refreshed on each request, so it expires after inactivity only.
+    session.permanent = True
+
+
+def _layout_context() -> dict:
+    navigation = []
+    if current_user.is_authenticated:
+        from flask import current_app
+
+        for feature, label, endpoint in NAVIGATION:
+            if endpoint in current_app.view_functions and access.may_use(current_user, feature):
+                navigation.append((label, endpoint))
+    return {"navigation": navigation}
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def is_htmx_request() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def wants_part() -> bool:
+    """An htmx request that swaps a region (not a boosted navigation, not a history restore)."""
+    return (
+        is_htmx_request()
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page_or_part(page: str, part: str, status: int = 200, **context):
+    """The part for an htmx region request, the whole page otherwise; cached apart by HX-Request."""
+    response = make_response(render_template(part if wants_part() else page, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def feature_required(feature: str):
+    """Signed in, and the role may use the feature; otherwise the login page or 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not access.may_use(current_user, feature):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
