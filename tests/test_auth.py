@@ -177,3 +177,14 @@ def test_inactive_account_cannot_sign_in(auth, make):
     response = auth.login("nghi.viec")
     assert response.status_code == 422
     assert BAD_CREDENTIALS in response.get_data(as_text=True)
+
+
+def test_sign_ins_and_failures_are_audited(auth, make):
+    from portal.models import AuditEntry
+
+    make.user(username="can.bo")
+    auth.login("can.bo", "sai-mat-khau-1")
+    auth.login("can.bo")
+    auth.logout()
+    entries = db.session.execute(select(AuditEntry.action, AuditEntry.username).order_by(AuditEntry.id)).all()
+    assert entries == [("login_failed", "can.bo"), ("login", "can.bo"), ("logout", "can.bo")]

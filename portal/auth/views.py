@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal import clock
-from portal.domain import throttle
+from portal.domain import audit, throttle
 from portal.extensions import db
 from portal.models import User
 
@@ -44,6 +44,8 @@ def login():
     else:
         valid = User.check_unknown_password(form.password.data)
     throttle.record_attempt(username, address, now, succeeded=valid)
+    audit.record("login" if valid else "login_failed", now=now, actor=user if valid else None,
+                 username=username, address=address)
     if not valid:
         db.session.commit()
         form.form_errors.append(BAD_CREDENTIALS)
@@ -59,6 +61,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        audit.record("logout", now=clock.now(), actor=current_user, address=request.remote_addr)
+        db.session.commit()
     logout_user()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
@@ -75,6 +80,7 @@ def change_password():
         else:
             current_user.set_password(form.new_password.data)
             current_user.must_change_password = False
+            audit.record("password_changed", now=clock.now(), actor=current_user, address=request.remote_addr)
             db.session.commit()
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("main.home"))
