@@ -172,6 +172,17 @@ def seed_demo(now: datetime, *, cases: int = 5700, seed: int = 20250701) -> dict
     months before `now`.
     """
     rng = random.Random(seed)
+    units, handlers = load_reference_and_accounts(rng)
+    made = _demo_cases(rng, now, cases, units, handlers)
+    db.session.commit()
+    return made
+
+
+def load_reference_and_accounts(rng: random.Random) -> tuple[dict[str, Unit], dict[int, list[int]]]:
+    """Units, categories, the demo accounts, the demo API client and named handlers for every unit.
+
+    Returns the units by code and the handler ids by unit id.
+    """
     load_units()
     load_categories()
     units = {unit.code: unit for unit in db.session.scalars(select(Unit))}
@@ -183,10 +194,7 @@ def seed_demo(now: datetime, *, cases: int = 5700, seed: int = 20250701) -> dict
     client.set_key(DEMO_OPEN311_KEY)
     db.session.add(client)
     db.session.flush()
-    handlers = _staff_handlers(rng, units)
-    made = _demo_cases(rng, now, cases, units, handlers)
-    db.session.commit()
-    return made
+    return units, _staff_handlers(rng, units)
 
 
 def _person(rng: random.Random) -> str:
