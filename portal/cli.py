@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(load_units)
+    app.cli.add_command(backup)
 
 
 @click.command("seed-demo")
@@ -75,3 +76,33 @@ def create_user(username: str, full_name: str, unit_code: str, role: str, passwo
     db.session.add(user)
     db.session.commit()
     click.echo(f"Đã tạo tài khoản {username} ({ROLES[role]}, {unit.name}).")
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def backup(destination: str) -> None:
+    """Write a consistent copy of the live database: SQLite's online backup, or pg_dump's custom format."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        import sqlite3
+
+        source = sqlite3.connect(url.database)
+        target = sqlite3.connect(destination)
+        with target:
+            source.backup(target)  # consistent even while the portal writes
+        target.close()
+        source.close()
+    elif url.get_backend_name() == "postgresql":
+        import os
+        import subprocess
+
+        env = dict(os.environ, PGPASSWORD=url.password or "")
+        command = ["pg_dump", "--format=custom", "--no-owner", f"--file={destination}",
+                   f"--host={url.host or 'localhost'}", f"--port={url.port or 5432}",
+                   f"--username={url.username or 'postgres'}", url.database]
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise click.ClickException(f"pg_dump thất bại: {result.stderr.strip()}")
+    else:
+        raise click.ClickException(f"Không hỗ trợ sao lưu cơ sở dữ liệu {url.get_backend_name()}.")
+    click.echo(f"Đã sao lưu vào {destination}.")
