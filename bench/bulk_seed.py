@@ -6,6 +6,8 @@ load, with their exact definitions) or one executemany transaction on SQLite.
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 import time
 from datetime import datetime, timedelta, timezone
@@ -14,7 +16,6 @@ from sqlalchemy import func, select, text
 
 from portal import seed
 from portal.domain import codes
-from portal.domain.phones import phone_digits
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
 from portal.models import Category, Unit
@@ -29,6 +30,8 @@ CASE_COLUMNS = (
     "unit_id", "handler_id", "state", "received_at", "assigned_at", "due_at", "paused_at", "answered_at",
     "closed_at", "answer", "rating", "reject_reason", "transfer_count", "extension_count", "updated_at", "version",
 )
+# Shares among rated cases, like the demo: mostly hài lòng.
+RATING_CYCLE = ("satisfied", "satisfied", "accepted", "satisfied", "unsatisfied", "accepted", "satisfied", "satisfied")
 EVENT_COLUMNS = ("case_id", "at", "actor_id", "type", "from_state", "to_state", "from_unit_id", "to_unit_id", "note")
 
 
@@ -51,102 +54,106 @@ def seed_bulk(scale: int, now: datetime, *, rng_seed: int = 20251123, log=print)
     return {"cases": len(cases), "events": len(events), "seed_seconds": round(seconds, 1)}
 
 
+def _code(case_id: int) -> str:
+    """A unique code per id: an odd multiplier is a bijection modulo 2**40, spread over 8 base-32 symbols."""
+    scrambled = (case_id * 0x9E3779B97F4A7C15 + 0x632BE5AB) % (1 << 40)
+    symbols = [codes.ALPHABET[(scrambled >> (5 * position)) & 31] for position in range(8)]
+    return "".join(symbols[:4]) + "-" + "".join(symbols[4:])
+
+
 def _generate(rng: random.Random, scale: int, now: datetime, units: dict[str, Unit], handlers):
+    """Cases (tuples in CASE_COLUMNS order) and events (tuples in EVENT_COLUMNS order)."""
     calendar = WorkingCalendar()
-    categories = list(db.session.scalars(select(Category).order_by(Category.id)))
-    weights = [14, 12, 12, 5, 8, 8, 9, 8, 4, 3, 5, 6, 3, 3][: len(categories)]
-    wards = [unit for unit in units.values() if unit.kind == "ward"]
-    ward_district = {ward.id: ward.parent_id for ward in wards}
+    categories = [
+        (c.id, c.code, c.kind, c.default_unit_code, c.default_unit_kind, c.urgent_hours, c.normal_days,
+         c.complex_days, seed.STORIES[c.code])
+        for c in db.session.scalars(select(Category).order_by(Category.id))
+    ]
+    cumulative = list(itertools.accumulate([14, 12, 12, 5, 8, 8, 9, 8, 4, 3, 5, 6, 3, 3][: len(categories)]))
+    total_weight = cumulative[-1]
+    wards = [(unit.id, unit.parent_id, unit.name[5:]) for unit in units.values() if unit.kind == "ward"]
+    fixed_units = {code: unit.id for code, unit in units.items()}
     backlog_unit = units[BACKLOG_UNIT].id
     office_targets = [units[code].id for code in ("SO-XD", "SO-TNMT", "SO-GTVT")]
-    stories = {
-        category.id: [(title, content) for title, content in seed.STORIES[category.code]] for category in categories
-    }
     start = now - timedelta(days=365)
     year_seconds = 365 * 86400
-    used: set[str] = set()
-    cases, events = [], []
-    backlog_open = 0
     streets = seed.STREETS
+    cases, events = [], []
+    add_event = events.append
+    backlog_open = 0
+    backlog_since = now - timedelta(days=20)
+    random_ = rng.random
     for case_id in range(1, scale + 1):
-        category = rng.choices(categories, weights=weights)[0]
-        ward = wards[int(rng.random() * len(wards))]
-        priority = "normal" if rng.random() < 0.85 else ("complex" if rng.random() < 0.67 else "urgent")
-        received = (start + timedelta(seconds=int(rng.random() * year_seconds)))
-        if category.default_unit_code:
-            unit_id = units[category.default_unit_code].id
-        elif category.default_unit_kind == "ward":
-            unit_id = ward.id
-        elif category.default_unit_kind == "district":
-            unit_id = ward_district[ward.id]
+        (category_id, category_code, kind, fixed_code, unit_kind, urgent_hours, normal_days, complex_days,
+         stories) = categories[bisect.bisect(cumulative, random_() * total_weight)]
+        ward_id, district_id, place = wards[int(random_() * len(wards))]
+        draw = random_()
+        priority = "normal" if draw < 0.85 else ("complex" if draw < 0.95 else "urgent")
+        received = start + timedelta(seconds=int(random_() * year_seconds))
+        if fixed_code:
+            unit_id = fixed_units[fixed_code]
+        elif unit_kind == "ward":
+            unit_id = ward_id
+        elif unit_kind == "district":
+            unit_id = district_id
         else:
             unit_id = office_targets[case_id % 3]
-        if category.code == "XD" and case_id % 2 == 0:
+        if category_code == "XD" and case_id % 2 == 0:
             unit_id = backlog_unit
-        due = calendar.add_working_hours(received, category.urgent_hours) if priority == "urgent" else \
-            calendar.add_working_days(received, category.complex_days if priority == "complex" else category.normal_days)
-        code = codes.new_code(rng)
-        while code in used:
-            code = codes.new_code(rng)
-        used.add(code)
+        if priority == "urgent":
+            due = calendar.add_working_hours(received, urgent_hours)
+        else:
+            due = calendar.add_working_days(received, complex_days if priority == "complex" else normal_days)
         street = streets[case_id % len(streets)]
-        place = ward.name[5:]
-        title, content = stories[category.id][case_id % len(stories[category.id])]
-        fill = {"street": street, "place": place, "n": case_id % 170 + 2}
-        phone = "09" + f"{rng.randrange(100_000_000):08d}"
-        staff = handlers.get(unit_id) or [None]
+        title, content = stories[case_id % len(stories)]
+        number = case_id % 170 + 2
+        phone = f"09{int(random_() * 100_000_000):08d}"
+        staff = handlers.get(unit_id) or (None,)
         handler_id = staff[case_id % len(staff)]
         routed_at = received + timedelta(minutes=30 + case_id % 240)
         taken_at = routed_at + timedelta(minutes=60 + case_id % 600)
-        span = (due - received).total_seconds()
-        if rng.random() < 0.035:
-            answered_at = due + timedelta(hours=1 + rng.random() * 48)
+        if random_() < 0.035:
+            answered_at = due + timedelta(hours=1 + random_() * 48)
         else:
-            answered_at = received + timedelta(seconds=span * (0.3 + 0.69 * rng.random()))
-        if unit_id == backlog_unit and backlog_open < BACKLOG_OPEN and received < now - timedelta(days=20) \
-                and rng.random() < 0.25:
+            answered_at = received + (due - received) * (0.3 + 0.69 * random_())
+        if unit_id == backlog_unit and backlog_open < BACKLOG_OPEN and received < backlog_since and random_() < 0.25:
             answered_at = now + timedelta(days=30)  # stuck in the department's backlog
             backlog_open += 1
-        row = {
-            "id": case_id, "code": code, "source": "app" if case_id % 6 else "hotline", "kind": category.kind,
-            "category_id": category.id, "priority": priority, "title": title.format(**fill),
-            "content": content.format(**fill), "address": f"Số {fill['n']} {street}, {place}", "ward_id": ward.id,
-            "latitude": 21.0 + (case_id % 1600) / 10000, "longitude": 105.75 + (case_id % 2000) / 10000,
-            "citizen_name": f"{seed.SURNAMES[case_id % 20]} {seed.MIDDLE_NAMES[case_id % 15]} "
-                            f"{seed.GIVEN_NAMES[case_id % 35]}",
-            "citizen_phone": phone, "citizen_phone_digits": phone_digits(phone), "citizen_email": None,
-            "unit_id": unit_id, "handler_id": None, "state": "assigned", "received_at": received,
-            "assigned_at": routed_at, "due_at": due, "paused_at": None, "answered_at": None, "closed_at": None,
-            "answer": None, "rating": None, "reject_reason": None, "transfer_count": 0, "extension_count": 0,
-            "updated_at": routed_at, "version": 1,
-        }
-        events.append((case_id, received, None, "received", None, "received", None, None, None))
+        state, handler, answered, answer, rating, closed_at, updated_at = (
+            "assigned", None, None, None, None, None, routed_at)
+        add_event((case_id, received, None, "received", None, "received", None, None, None))
         if routed_at > now:
-            row.update(state="received", unit_id=None, assigned_at=None, updated_at=received)
-            cases.append(row)
-            continue
-        events.append((case_id, routed_at, None, "routed", "received", "assigned", None, unit_id, None))
-        if taken_at <= now:
-            row.update(state="in_progress", handler_id=handler_id, updated_at=taken_at)
-            events.append((case_id, taken_at, handler_id, "taken", "assigned", "in_progress", None, None, None))
-            if answered_at <= now:
-                row.update(state="answered", answered_at=answered_at, answer=seed.ANSWERS[case_id % 3],
-                           updated_at=answered_at)
-                events.append((case_id, answered_at, handler_id, "answered", "in_progress", "answered",
+            state, unit_id, assigned_at, updated_at = "received", None, None, received
+        else:
+            assigned_at = routed_at
+            add_event((case_id, routed_at, None, "routed", "received", "assigned", None, unit_id, None))
+            if taken_at <= now:
+                state, handler, updated_at = "in_progress", handler_id, taken_at
+                add_event((case_id, taken_at, handler_id, "taken", "assigned", "in_progress", None, None, None))
+                if answered_at <= now:
+                    state, answered, answer, updated_at = "answered", answered_at, seed.ANSWERS[case_id % 3], answered_at
+                    add_event((case_id, answered_at, handler_id, "answered", "in_progress", "answered",
                                None, None, None))
-                rated_at = answered_at + timedelta(hours=2 + case_id % 90)
-                if case_id % 8 < 5 and rated_at <= now:
-                    rating = ("satisfied", "satisfied", "accepted", "satisfied", "unsatisfied",
-                              "accepted", "satisfied", "satisfied")[case_id % 8 + (case_id // 8) % 4]
-                    row.update(state="closed", rating=rating, closed_at=rated_at, updated_at=rated_at)
-                    events.append((case_id, rated_at, None, "rated", "answered", "closed", None, None,
+                    rated_at = answered_at + timedelta(hours=2 + case_id % 90)
+                    if case_id % 8 < 5 and rated_at <= now:
+                        rating = RATING_CYCLE[(case_id + case_id // 8) % len(RATING_CYCLE)]
+                        state, closed_at, updated_at = "closed", rated_at, rated_at
+                        add_event((case_id, rated_at, None, "rated", "answered", "closed", None, None,
                                    RATINGS[rating]))
-                elif answered_at + timedelta(days=7) <= now:
-                    closed_at = answered_at + timedelta(days=7)
-                    row.update(state="closed", closed_at=closed_at, updated_at=closed_at)
-                    events.append((case_id, closed_at, None, "closed", "answered", "closed", None, None,
+                    elif answered_at + timedelta(days=7) <= now:
+                        state = "closed"
+                        closed_at = updated_at = answered_at + timedelta(days=7)
+                        add_event((case_id, closed_at, None, "closed", "answered", "closed", None, None,
                                    "Hết thời hạn đánh giá"))
-        cases.append(row)
+        fill = {"street": street, "place": place, "n": number}
+        cases.append((
+            case_id, _code(case_id), "app" if case_id % 6 else "hotline", kind, category_id, priority,
+            title.format(**fill), content.format(**fill), f"Số {number} {street}, {place}", ward_id,
+            21.0 + (case_id % 1600) / 10000, 105.75 + (case_id % 2000) / 10000,
+            f"{seed.SURNAMES[case_id % 20]} {seed.MIDDLE_NAMES[case_id % 15]} {seed.GIVEN_NAMES[case_id % 35]}",
+            phone, phone, None, unit_id, handler, state, received, assigned_at, due, None, answered, closed_at,
+            answer, rating, None, 0, 0, updated_at, 1,
+        ))
     return cases, events
 
 
@@ -162,13 +169,16 @@ def _copy_postgresql(cases, events, log) -> None:
             saved[table] = cursor.fetchall()
             for name, _ in saved[table]:
                 cursor.execute(f'DROP INDEX "{name}"')
+        # Rows are generated consistent; skip per-row foreign-key triggers as pg_restore does.
+        cursor.execute("SET session_replication_role = replica")
         started = time.monotonic()
         with cursor.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
-            for row in cases:
-                copy.write_row([_utc(row[column]) for column in CASE_COLUMNS])
+            for chunk in _chunks(cases):
+                copy.write(_copy_text(chunk))
         with cursor.copy(f"COPY case_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-            for event in events:
-                copy.write_row((event[0], _utc(event[1]), *event[2:]))
+            for chunk in _chunks(events):
+                copy.write(_copy_text(chunk))
+        cursor.execute("SET session_replication_role = DEFAULT")
         log(f"  COPY in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
         for table in saved:
@@ -180,17 +190,31 @@ def _copy_postgresql(cases, events, log) -> None:
         log(f"  indexes rebuilt and analyzed in {time.monotonic() - started:.1f} s")
 
 
+def _chunks(rows, size=20000):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime):
+        return str(value.astimezone(timezone.utc).replace(tzinfo=None))
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return str(value)
+
+
+def _copy_text(rows) -> bytes:
+    """Rows in COPY's text format."""
+    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows).encode()
+
+
 def _insert_sqlite(cases, events) -> None:
-    from portal.models import Case, CaseEvent
     from sqlalchemy import insert
 
-    db.session.execute(insert(Case), cases)
+    from portal.models import Case, CaseEvent
+
+    db.session.execute(insert(Case), [dict(zip(CASE_COLUMNS, row)) for row in cases])
     db.session.execute(insert(CaseEvent), [dict(zip(EVENT_COLUMNS, event)) for event in events])
     db.session.execute(text("ANALYZE"))
-
-
-def _utc(value):
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
