@@ -1,0 +1,227 @@
+"""`make bench`: seed in bulk, serve with gunicorn in production mode, drive every endpoint with wrk.
+
+Prints a table (requests/s, p50, p95, p99, ratio to /healthz in the same run), the seed time and the
+largest worker RSS, and writes the same to bench/results.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PORT = 5970
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = "demo-portal"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+
+    url = _database_url(args.db)
+    env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi", PORTAL_ENV="production",
+               SECRET_KEY=secrets.token_urlsafe(32), SESSION_COOKIE_SECURE="0", ACCESS_LOG="/dev/null",
+               BIND=f"127.0.0.1:{PORT}")
+    seed_seconds = None
+    if not args.reuse:
+        _fresh_database(args.db, url)
+        subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], env=env, check=True, cwd=ROOT,
+                       stderr=subprocess.DEVNULL)
+        print(f"Seeding {args.scale:,} cases on {args.db} …", flush=True)
+        completed = subprocess.run([str(VENV_BIN / "python"), "-m", "bench.seed_command", str(args.scale)],
+                                   env=env, cwd=ROOT, capture_output=True, text=True)
+        sys.stdout.write(completed.stdout)
+        if completed.returncode:
+            sys.stderr.write(completed.stderr)
+            raise SystemExit("seeding failed")
+        seed_seconds = json.loads(completed.stdout.strip().splitlines()[-1])["seed_seconds"]
+
+    targets = json.loads(subprocess.run([str(VENV_BIN / "python"), "-m", "bench.targets"], env=env, cwd=ROOT,
+                                        capture_output=True, text=True, check=True).stdout)
+    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _wait_for_health()
+        rss = RssSampler(server.pid)
+        rss.start()
+        cookies = {account: _sign_in(account) for account in {e["account"] for e in targets["endpoints"] if e["account"]}}
+        results = {}
+        for endpoint in targets["endpoints"]:
+            results[endpoint["name"]] = _drive(endpoint, cookies.get(endpoint["account"], ""), args)
+            print(f"  {endpoint['name']:<28} {results[endpoint['name']]['rps']:>8.1f} req/s", flush=True)
+        export_seconds = _time_export(targets["export"], cookies[targets["export"]["account"]])
+        rss.stop()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    floor = results["healthz"]["rps"] or 1
+    for figures in results.values():
+        figures["ratio_to_healthz"] = round(figures["rps"] / floor, 3)
+    report = {
+        "db": args.db, "scale": args.scale, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores", "connections": args.connections, "duration_s": args.duration,
+        "endpoints": results, "seed_seconds": seed_seconds,
+        "max_worker_rss_mb": round(rss.max_mb, 1), "export_100k_seconds": round(export_seconds, 2),
+        "export_rss_growth_mb": round(rss.export_growth_mb, 1),
+    }
+    Path(args.output).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(_table(report))
+
+
+def _database_url(db: str) -> str:
+    if db == "sqlite":
+        (ROOT / "bench" / "data").mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{ROOT / 'bench' / 'data' / 'bench.sqlite3'}"
+    return os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench")
+
+
+def _fresh_database(db: str, url: str) -> None:
+    if db == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    with psycopg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username, dbname="postgres",
+                         autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def _wait_for_health(timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not become healthy")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _sign_in(username: str) -> str:
+    """The session cookie of a signed-in account, through the real login form."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(f"{BASE}/login") as response:
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.read().decode()).group(1)
+    body = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token}).encode()
+    request = urllib.request.Request(f"{BASE}/login", data=body, headers={"Cookie": cookie})
+    try:
+        opener.open(request)
+    except urllib.error.HTTPError as redirect:
+        if redirect.code != 302:
+            raise SystemExit(f"sign-in as {username} failed: {redirect.code}")
+        return redirect.headers["Set-Cookie"].split(";")[0]
+    raise SystemExit(f"sign-in as {username} did not redirect")
+
+
+def _drive(endpoint: dict, cookie: str, args) -> dict:
+    out = ROOT / "bench" / "data" / f"wrk-{endpoint['name']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, BENCH_COOKIE=cookie, BENCH_HX="1" if endpoint.get("part") else "0", BENCH_OUT=str(out))
+    check = urllib.request.Request(BASE + endpoint["path"], headers={"Cookie": cookie, **(
+        {"HX-Request": "true"} if endpoint.get("part") else {})})
+    with urllib.request.build_opener(_NoRedirect).open(check, timeout=60) as response:
+        if response.status != 200:
+            raise SystemExit(f"{endpoint['name']}: {endpoint['path']} answered {response.status}")
+    subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "20s",
+                    "-s", str(ROOT / "bench" / "cookie.lua"), BASE + endpoint["path"]],
+                   env=env, check=True, capture_output=True)
+    figures = json.loads(out.read_text())
+    if figures["non_2xx"] or figures["socket_errors"]:
+        print(f"  ! {endpoint['name']}: {figures['non_2xx']} non-2xx, {figures['socket_errors']} socket errors")
+    return {"path": endpoint["path"], "rps": round(figures["requests"] / (figures["duration_us"] / 1e6), 1),
+            "p50_ms": round(figures["p50_us"] / 1000, 1), "p95_ms": round(figures["p95_us"] / 1000, 1),
+            "p99_ms": round(figures["p99_us"] / 1000, 1), "errors": figures["non_2xx"] + figures["socket_errors"]}
+
+
+def _time_export(export: dict, cookie: str) -> float:
+    started = time.monotonic()
+    request = urllib.request.Request(BASE + export["path"], headers={"Cookie": cookie})
+    size = 0
+    with urllib.request.urlopen(request, timeout=600) as response:
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+    seconds = time.monotonic() - started
+    print(f"  export of {export['rows']:,} rows: {size / 1e6:.1f} MB in {seconds:.1f} s")
+    return seconds
+
+
+class RssSampler(threading.Thread):
+    """Largest resident memory of any gunicorn worker, sampled every 200 ms."""
+
+    def __init__(self, master_pid: int):
+        super().__init__(daemon=True)
+        self.master_pid = master_pid
+        self.max_mb = 0.0
+        self.export_growth_mb = 0.0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            for pid in _children(self.master_pid):
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                found = re.search(r"VmRSS:\s+(\d+) kB", status)
+                if found:
+                    self.max_mb = max(self.max_mb, int(found.group(1)) / 1024)
+            self._stop.wait(0.2)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=2)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _table(report: dict) -> str:
+    lines = [f"Benchmark: {report['db']}, {report['scale']:,} cases, {report['machine']}, "
+             f"{report['connections']} connections × {report['duration_s']} s per endpoint",
+             f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ratio':>8}"]
+    for name, figures in report["endpoints"].items():
+        lines.append(f"{name:<28}{figures['rps']:>9.1f}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}"
+                     f"{figures['p99_ms']:>9.1f}{figures['ratio_to_healthz']:>8.2f}")
+    lines.append(f"seed: {report['seed_seconds']} s · largest worker RSS: {report['max_worker_rss_mb']} MB · "
+                 f"export of 100,000 rows: {report['export_100k_seconds']} s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
