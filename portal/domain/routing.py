@@ -229,3 +229,33 @@ def decide(category: Category, place: Unit | None, rules: list[RoutingRule] | No
 def route(category: Category, place: Unit | None) -> Unit | None:
     """The unit a new case goes to (see `decide`), or None for the City Office's routing queue."""
     return decide(category, place).unit
+
+
+def find_unit(text: str | None, kinds: tuple[str, ...] | None = None) -> Unit | None:
+    """The unit a person typed or picked: "Tên (MÃ)", a code, or a name (accents and case ignored).
+
+    For wards and districts a looser address-like text works too ("Văn Chương, Đống Đa").
+    None when nothing, or more than one unit, fits.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    found = re.search(r"\(([A-Za-z0-9\-_.]+)\)\s*$", text)
+    code = found.group(1) if found else text
+    query = select(Unit).where(Unit.active.is_(True))
+    if kinds:
+        query = query.where(Unit.kind.in_(kinds))
+    unit = db.session.scalar(query.where(Unit.code == code.upper()))
+    if unit is not None:
+        return unit
+    name = fold(re.sub(r"\([^)]*\)\s*$", "", text))
+    matches = [u for u in db.session.scalars(query) if fold(u.name) == name]
+    if len(matches) == 1:
+        return matches[0]
+    if kinds and set(kinds) <= {"ward", "district"}:
+        index = PlaceIndex.load()
+        place = index.ward_from_address(text) if "ward" in kinds else None
+        if place is None and "district" in kinds:
+            place = index.district_from_address(text)
+        return place
+    return None
