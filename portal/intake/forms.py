@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class RuleForm(FlaskForm):
@@ -12,7 +12,7 @@ class RuleForm(FlaskForm):
                                                        Length(max=200, message="Tên đơn vị quá dài.")],
                        render_kw={"list": "units", "placeholder": "Gõ tên hoặc mã đơn vị", "autocomplete": "off"})
     position = IntegerField("Thứ tự áp dụng", default=100,
-                            validators=[DataRequired("Vui lòng nhập thứ tự (số nguyên từ 1 đến 9999)."),
+                            validators=[InputRequired("Vui lòng nhập thứ tự (số nguyên từ 1 đến 9999)."),
                                         NumberRange(1, 9999, "Thứ tự là số nguyên từ 1 đến 9999.")])
     note = StringField("Ghi chú", validators=[Optional(), Length(max=300, message="Ghi chú tối đa 300 ký tự.")])
     active = BooleanField("Đang áp dụng", default=True)
