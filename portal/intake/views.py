@@ -152,7 +152,7 @@ def _rule_form(rule: RoutingRule | None = None) -> RuleForm:
 
 
 def _check_form(with_result: bool = False):
-    form = RouteTryForm(request.args)
+    form = RouteTryForm(request.args, prefix="check")
     form.category_id.choices = [(str(c.id), c.name) for c in _categories()]
     if not with_result:
         return {"form": form}

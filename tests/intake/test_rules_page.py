@@ -102,13 +102,13 @@ def test_a_rule_is_edited_paused_and_deleted(office, make, city):
 
 def test_the_routing_check_says_which_unit_and_why(office, make, city):
     make.routing_rule(city["construction"], category=city["roads"], place=city["district"], position=7)
-    response = office.get("/intake/rules/check", query_string={"category_id": city["roads"].id,
-                                                               "address": "Số 5 P. Văn Chương"},
+    response = office.get("/intake/rules/check", query_string={"check-category_id": city["roads"].id,
+                                                               "check-address": "Số 5 P. Văn Chương"},
                           headers={"HX-Request": "true"})
     part = response.get_data(as_text=True)
     assert part.startswith('<div id="route-check">')  # the region only, for htmx
     facts = re.findall(r"<dd>(.*?)</dd>", part)
     assert facts == ["UBND Phường Văn Chương", "<strong>Sở Xây dựng</strong>", "Theo quy tắc phân loại số 7"]
-    full = office.get("/intake/rules/check", query_string={"category_id": city["roads"].id, "address": "không rõ"})
+    full = office.get("/intake/rules/check", query_string={"check-category_id": city["roads"].id, "check-address": "không rõ"})
     assert "<html" in full.get_data(as_text=True)
     assert "Văn phòng UBND Thành phố phân loại" in full.get_data(as_text=True)
