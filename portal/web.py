@@ -16,6 +16,7 @@ NAVIGATION = (
     ("compliance", "Tình hình xử lý", "compliance.index"),
     ("rosters", "Danh sách cán bộ", "rosters.index"),
     ("hotline", "Tổng đài 1022", "hotline.index"),
+    ("intake", "Tiếp nhận", "intake.index"),
     ("admin", "Quản trị", "admin.index"),
 )
 

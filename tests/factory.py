@@ -70,3 +70,23 @@ class Factory:
         db.session.add(CaseEvent(case_id=case.id, at=received_at, type="received", to_state="received"))
         db.session.commit()
         return case
+
+    # --- intake (Open311 clients, routing rules) ---
+
+    def api_client(self, key: str = "test-open311-key", name: str = "Ứng dụng thử", **fields):
+        from portal.models import ApiClient
+
+        client = ApiClient(name=name, **fields)
+        client.set_key(key)
+        db.session.add(client)
+        db.session.commit()
+        return client
+
+    def routing_rule(self, unit: Unit, category: Category | None = None, place: Unit | None = None,
+                     position: int = 100, active: bool = True, note: str = ""):
+        from portal.models import RoutingRule
+
+        rule = RoutingRule(category=category, place=place, unit=unit, position=position, active=active, note=note)
+        db.session.add(rule)
+        db.session.commit()
+        return rule

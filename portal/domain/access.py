@@ -17,6 +17,7 @@ FEATURES: dict[str, frozenset[str]] = {
     "rosters": frozenset({"unit_lead", "city_office", "inspector", "chair"}),
     "hotline": frozenset({"hotline", "city_office", "admin"}),
     "admin": frozenset({"admin"}),
+    "intake": frozenset({"city_office", "admin"}),
 }
 
 # Where each role lands after signing in.

@@ -4,8 +4,11 @@ from portal.models.audit import AuditEntry
 from portal.models.calendar import CalendarException
 from portal.models.case import Case, CaseEvent
 from portal.models.category import Category
+from portal.models.intake_request import ApiRateWindow, IntakeRequest
 from portal.models.login_attempt import LoginAttempt
+from portal.models.routing_rule import RoutingRule, WardCentroid
 from portal.models.unit import Unit
 from portal.models.user import User
 
-__all__ = ["ApiClient", "AuditEntry", "CalendarException", "Case", "CaseEvent", "Category", "LoginAttempt", "Unit", "User"]
+__all__ = ["ApiClient", "AuditEntry", "CalendarException", "Case", "CaseEvent", "Category", "LoginAttempt", "Unit", "User",
+           "ApiRateWindow", "IntakeRequest", "RoutingRule", "WardCentroid"]

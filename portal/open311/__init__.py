@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2 intake for the citizen app."""
