@@ -107,7 +107,7 @@ class RejectForm(ActionForm):
 
 
 class RateForm(ActionForm):
-    rating = RadioField("Đánh giá của người dân", choices=list(RATINGS.items()), validate_choice=False)
+    rating = RadioField("Đánh giá của người dân", choices=dict(RATINGS), validate_choice=False)
 
 
 class CloseForm(ActionForm):

@@ -13,9 +13,9 @@ class QueueFilterForm(FlaskForm):
 
     tab = HiddenField()
     text = SearchField("Tìm theo mã, tiêu đề, địa chỉ", render_kw={"placeholder": "Mã, tiêu đề hoặc địa chỉ…"})
-    kind = SelectField("Loại", choices=[("", "Tất cả loại")] + list(CASE_KINDS.items()), validate_choice=False)
+    kind = SelectField("Loại", choices={"": "Tất cả loại", **CASE_KINDS}, validate_choice=False)
     category = SelectField("Lĩnh vực", choices=[], validate_choice=False)
-    priority = SelectField("Mức độ", choices=[("", "Tất cả mức độ")] + list(PRIORITIES.items()),
+    priority = SelectField("Mức độ", choices={"": "Tất cả mức độ", **PRIORITIES},
                            validate_choice=False)
     overdue = BooleanField("Chỉ quá hạn")
     mine = BooleanField("Của tôi")
