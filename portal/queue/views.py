@@ -2,7 +2,7 @@
 queue and extension requests; quick actions on a row update the row and the tab counts in place."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from portal.domain.queue import QueueFilters, is_office_queue, queue_page
 from portal.extensions import db
 from portal.models import Category, User
 from portal.queue.forms import QueueFilterForm
-from portal.web import feature_required, render_page_or_part
+from portal.web import feature_required, render_page_or_part, wants_part
 
 bp = Blueprint("queue", __name__)
 
@@ -25,7 +25,13 @@ ROW_ACTIONS = ("take", "assign")
 @feature_required("queue")
 def index():
     form, filters = _filters(request.args)
-    return render_page_or_part("queue/index.html", "queue/_results.html", **_context(form, filters))
+    context = _context(form, filters)
+    response = render_page_or_part("queue/index.html", "queue/_results.html", **context)
+    if wants_part():
+        # The address bar gets the tidy URL (no empty fields), which reloads as the same page.
+        page = context["queue"].page
+        response.headers["HX-Push-Url"] = url_for("queue.index", **context["query"], **({"page": page} if page > 1 else {}))
+    return response
 
 
 @bp.route("/queue/cases/<code>/<action>", methods=["POST"])
