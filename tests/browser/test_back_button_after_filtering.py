@@ -1,4 +1,4 @@
-"""Journey: after filtering the queue and opening a case, Back (and a reload) shows the whole page."""
+"""Journey: after filtering the queue and opening a case with the keyboard, Back (and a reload) shows the whole page."""
 from datetime import timedelta
 
 from tests.browser.conftest import sign_in
@@ -19,7 +19,9 @@ def test_back_after_filtering_shows_the_full_filtered_page(live_server, page, ma
     sign_in(page, live_server, "demo.handler")
     page.get_by_label("Chỉ quá hạn").check()
     page.wait_for_url("**/queue?*overdue=y*")
-    page.get_by_role("link", name=late.code).click()
+    # Keyboard: the row's link takes focus and Enter opens the case.
+    page.get_by_role("link", name=late.code).focus()
+    page.keyboard.press("Enter")
     page.wait_for_url(f"**/cases/{late.code}")
 
     page.go_back()
