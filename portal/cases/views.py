@@ -2,6 +2,8 @@
 the user's role may take in the case's state."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -145,8 +147,19 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
         case=case, events=events, files=files, now=now, calendar=load_calendar(),
         show_contact=access.can_see_contact(current_user, case),
         forms=forms, groups=ACTION_GROUPS, available=available, alert=alert, notice=notice,
-        open_group=open_group, file_hint=FILE_HINT,
+        open_group=open_group, file_hint=FILE_HINT, back_url=_back_to_queue(),
     )
+
+
+def _back_to_queue() -> str | None:
+    """The queue the user came from (with its filters), or their queue; None for roles without one."""
+    if not access.may_use(current_user, "queue"):
+        return None
+    queue_url = url_for("queue.index")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path == queue_url:
+        return queue_url + (f"?{referrer.query}" if referrer.query else "")
+    return queue_url
 
 
 def _defaults(name: str, form: ActionForm, case: Case) -> None:
