@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from portal.cases.forms import ACTION_GROUPS
+from portal.domain import workflow
 from portal.extensions import db
 from portal.models import Attachment, Case, CaseEvent
 from tests.clients import client_for as signed_in_client
@@ -15,6 +17,7 @@ from tests.conftest import csrf_token_from
 ANSWER = "Phường đã kiểm tra thực tế, bóc xóa toàn bộ quảng cáo rao vặt và nhắc nhở các hộ liên quan."
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2000
 HTMX = {"HX-Request": "true", "HX-Target": "case"}
+FIXED = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -237,3 +240,25 @@ def test_page_shows_only_the_actions_the_role_may_take(app, make, places, handle
     inspector = signed_in_client(app, make.user("inspector", places["office"]))
     inspector_page = inspector.get(f"/cases/{working_case.code}").get_data(as_text=True)
     assert "Xử lý</h2>" not in inspector_page and "Trả lời người dân" not in inspector_page
+
+
+@pytest.mark.parametrize("role", ["handler", "unit_lead", "city_office", "hotline", "chair"])
+def test_every_state_renders_exactly_the_forms_of_the_actions_the_role_may_take(app, make, places, handler, role):
+    home = places["office"] if role in ("city_office", "hotline") else places["district"] if role == "chair" else places["ward"]
+    actor = handler if role == "handler" else make.user(role, home)
+    client = signed_in_client(app, actor)
+    for state in ("received", "assigned", "in_progress", "paused", "answered", "closed", "rejected"):
+        extra = {"handler": handler} if state not in ("received", "assigned") else {}
+        case = make.case(unit=None if state == "received" else places["ward"], state=state, answer_draft=ANSWER,
+                         answer_pending_approval=state == "in_progress", approval_required=state == "in_progress",
+                         extension_requested_at=FIXED if state == "paused" else None,
+                         extension_proposed_due_at=FIXED if state == "paused" else None, **extra)
+        response = client.get(f"/cases/{case.code}")
+        if state == "received" and role in ("handler", "unit_lead", "chair"):
+            assert response.status_code == 404, "a case not yet routed belongs to no unit"
+            continue
+        assert response.status_code == 200, f"{role} on a {state} case"
+        html = response.get_data(as_text=True)
+        for group in ACTION_GROUPS.values():
+            expected = any(workflow.may(action, actor, case) for action in group.actions)
+            assert (f'id="action-{group.name}"' in html) == expected, f"{role}, {state}: form {group.name}"
