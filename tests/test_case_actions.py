@@ -262,3 +262,18 @@ def test_every_state_renders_exactly_the_forms_of_the_actions_the_role_may_take(
         for group in ACTION_GROUPS.values():
             expected = any(workflow.may(action, actor, case) for action in group.actions)
             assert (f'id="action-{group.name}"' in html) == expected, f"{role}, {state}: form {group.name}"
+
+
+def test_after_returning_a_case_the_handler_lands_on_the_queue_with_the_message(app, make, places, handler,
+                                                                                working_case):
+    client = signed_in_client(app, handler)
+    form = {"csrf_token": _token(client, working_case), "return-version": "1",
+            "return-reason": "Nội dung thuộc thẩm quyền của Sở Xây dựng."}
+    response = client.post(f"/cases/{working_case.code}/actions/return", data=form)
+    assert response.status_code == 303 and response.headers["Location"] == "/queue"
+    page = client.get("/queue").get_data(as_text=True)
+    assert f"Đã trả lại phản ánh cho Văn phòng UBND Thành phố để phân loại lại. (phản ánh {working_case.code})" in page
+    case = _fresh(working_case)
+    assert (case.state, case.unit_id, case.transfer_count) == ("received", None, 1)
+    htmx = client.post(f"/cases/{working_case.code}/actions/return", data=form, headers=HTMX)
+    assert htmx.status_code == 404, "the case is now the City Office's: the unit no longer sees it"

@@ -83,6 +83,15 @@ def act(code: str, group_name: str):
 
 
 def _after_success(case: Case, message: str):
+    if not access.can_view_case(current_user, case):
+        # Returned or transferred away: the case is no longer this unit's, so go back to the queue.
+        flash(f"{message} (phản ánh {case.code})", "success")
+        target = url_for("queue.index") if access.may_use(current_user, "queue") else url_for("main.home")
+        if wants_part():
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, 303)
     if wants_part():
         return _render_case(case, notice=message)
     flash(message, "success")
