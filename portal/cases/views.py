@@ -1,18 +1,31 @@
-"""The case page `/cases/<code>`: details, contact for those allowed, timeline."""
-from flask import Blueprint, abort
+"""The case page `/cases/<code>`: details, contact for those allowed, files, timeline and the actions
+the user's role may take in the case's state."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import clock
-from portal.domain import access
+from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm
+from portal.domain import access, attachments, routing, workflow
+from portal.domain.attachments import MAX_FILE_BYTES
 from portal.domain.codes import normalize_code
 from portal.domain.deadlines import load_calendar
+from portal.domain.formatting import local
+from portal.errors import error_response
 from portal.extensions import db
-from portal.models import Case, CaseEvent
-from portal.web import feature_required, render_page_or_part
+from portal.models import Attachment, Case, CaseEvent, Unit, User
+from portal.models.unit import UNIT_KINDS
+from portal.web import feature_required, render_page_or_part, wants_part
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+TOO_LARGE = (f"Tệp gửi lên quá lớn: mỗi tệp tối đa {MAX_FILE_BYTES // (1024 * 1024)} MB và cả lần gửi không quá "
+             "{total} MB. Vui lòng chọn tệp nhỏ hơn (có thể chụp lại ảnh ở độ phân giải thấp hơn).")
 
 
 def get_case(code: str) -> Case:
@@ -27,15 +40,171 @@ def get_case(code: str) -> Case:
 @bp.route("/<code>")
 @feature_required("cases")
 def detail(code: str):
+    return _render_case(get_case(code))
+
+
+@bp.route("/<code>/actions/<group_name>", methods=["POST"])
+@feature_required("cases")
+def act(code: str, group_name: str):
     case = get_case(code)
+    group = ACTION_GROUPS.get(group_name) or abort(404)
+    form = group.form(prefix=group.name)
+    action = request.form.get("intent") or group.actions[0]
+    if action not in group.actions:
+        abort(400)
+    seen_version = form.seen_version()
+    try:
+        outcome = workflow.perform(action, case, current_user, form.values(), now=clock.now(),
+                                   calendar=load_calendar(), seen_version=seen_version)
+        written = attachments.write_files(outcome.new_files, current_app.config["UPLOAD_FOLDER"])
+        try:
+            db.session.commit()
+        except Exception:
+            attachments.remove_files(written)
+            raise
+    except workflow.AlreadyDone as done:
+        db.session.rollback()
+        return _after_success(case, done.message)
+    except workflow.InvalidInput as invalid:
+        db.session.rollback()
+        field = getattr(form, invalid.field, None)
+        if field is not None and invalid.field != "version":
+            field.errors = list(field.errors or []) + [invalid.message]
+        else:
+            form.form_errors.append(invalid.message)
+        return _render_case(case, kept=(group.name, form), status=422, open_group=group.name)
+    except workflow.WorkflowError as refused:  # stale version or not allowed: nothing changed
+        db.session.rollback()
+        db.session.refresh(case)
+        form.version.data = str(case.version)  # they have now seen the latest; their text is kept
+        return _render_case(case, kept=(group.name, form), status=refused.status, alert=refused.message,
+                            open_group=group.name)
+    return _after_success(case, outcome.message)
+
+
+def _after_success(case: Case, message: str):
+    if not access.can_view_case(current_user, case):
+        # Returned or transferred away: the case is no longer this unit's, so go back to the queue.
+        flash(f"{message} (phản ánh {case.code})", "success")
+        target = url_for("queue.index") if access.may_use(current_user, "queue") else url_for("main.home")
+        if wants_part():
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, 303)
+    if wants_part():
+        return _render_case(case, notice=message)
+    flash(message, "success")
+    return redirect(url_for("cases.detail", code=case.code), 303)
+
+
+@bp.route("/<code>/files/<int:attachment_id>")
+@feature_required("cases")
+def attachment(code: str, attachment_id: int):
+    case = get_case(code)
+    stored = db.session.get(Attachment, attachment_id)
+    if stored is None or stored.case_id != case.id:
+        abort(404)
+    path = attachments.path_of(stored, current_app.config["UPLOAD_FOLDER"])
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, download_name=stored.file_name,
+                         as_attachment=not stored.is_image, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    total = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    message = TOO_LARGE.format(total=total)
+    if wants_part():
+        # Say it where the form is, rather than replacing the case with an error page.
+        response = make_response(render_template("cases/_alert.html", alert=message), 413)
+        response.headers["HX-Retarget"] = "#case-alert"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    return error_response(413, message)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, status: int = 200,
+                 alert: str | None = None, notice: str | None = None, open_group: str | None = None):
+    now = clock.now()
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id)
         .options(selectinload(CaseEvent.actor), selectinload(CaseEvent.to_unit), selectinload(CaseEvent.from_unit))
         .order_by(CaseEvent.id)
     ).all()
-    now = clock.now()
+    files = db.session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)).all()
+    available = set(workflow.available_actions(current_user, case))
+    forms = {}
+    for group in ACTION_GROUPS.values():
+        if not available.intersection(group.actions):
+            continue
+        if kept and kept[0] == group.name:
+            form = kept[1]
+        else:
+            form = group.form(formdata=None, prefix=group.name)
+            form.version.data = str(case.version)
+            _defaults(group.name, form, case)
+        _choices(group.name, form, case)
+        forms[group.name] = form
     return render_page_or_part(
-        "cases/detail.html", "cases/_timeline.html",
-        case=case, events=events, now=now, calendar=load_calendar(),
+        "cases/detail.html", "cases/_case.html", status=status,
+        case=case, events=events, files=files, now=now, calendar=load_calendar(),
         show_contact=access.can_see_contact(current_user, case),
+        forms=forms, groups=ACTION_GROUPS, available=available, alert=alert, notice=notice,
+        open_group=open_group, file_hint=FILE_HINT, back_url=_back_to_queue(),
     )
+
+
+def _back_to_queue() -> str | None:
+    """The queue the user came from (with its filters), or their queue; None for roles without one."""
+    if not access.may_use(current_user, "queue"):
+        return None
+    queue_url = url_for("queue.index")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path == queue_url:
+        return queue_url + (f"?{referrer.query}" if referrer.query else "")
+    return queue_url
+
+
+def _defaults(name: str, form: ActionForm, case: Case) -> None:
+    if name == "answer":
+        form.answer.data = case.answer_draft
+    elif name == "review":
+        form.answer.data = case.answer_draft
+    elif name == "decision" and case.extension_proposed_due_at:
+        form.due_date.data = local(case.extension_proposed_due_at).date()
+    elif name == "route":
+        suggested = routing.default_unit(case.category, case.ward)
+        form.unit.data = str(suggested.id) if suggested else ""
+
+
+def _choices(name: str, form: ActionForm, case: Case) -> None:
+    if name in ("route", "transfer"):
+        form.unit.choices = _unit_choices(exclude=case.unit_id)
+    elif name == "assign":
+        staff = db.session.scalars(
+            select(User).where(User.unit_id == case.unit_id, User.active, User.role.in_(("handler", "unit_lead")))
+            .order_by(User.role, User.full_name)
+        ).all()
+        form.handler.choices = [("", "— Chọn cán bộ —")] + [
+            (str(user.id), f"{user.full_name} ({user.role_label})") for user in staff if user.id != case.handler_id
+        ]
+
+
+def _unit_choices(exclude: int | None) -> dict:
+    """Active handling units grouped by kind, for a select with option groups."""
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.kind).where(Unit.active, Unit.kind.notin_(("city", "city_office")))
+        .order_by(Unit.name)
+    ).all()
+    grouped: dict[str, list] = {"": [("", "— Chọn đơn vị —")]}
+    for kind in ("department", "agency", "company", "district", "ward"):
+        options = [(str(unit_id), name) for unit_id, name, unit_kind in rows if unit_kind == kind and unit_id != exclude]
+        if options:
+            grouped[UNIT_KINDS[kind]] = options
+    return grouped

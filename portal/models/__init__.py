@@ -1,5 +1,6 @@
 """The models, one module per aggregate; importing this package registers them all."""
 from portal.models.api_client import ApiClient
+from portal.models.attachment import Attachment
 from portal.models.audit import AuditEntry
 from portal.models.calendar import CalendarException
 from portal.models.case import Case, CaseEvent
@@ -10,5 +11,19 @@ from portal.models.routing_rule import RoutingRule, WardCentroid
 from portal.models.unit import Unit
 from portal.models.user import User
 
-__all__ = ["ApiClient", "AuditEntry", "CalendarException", "Case", "CaseEvent", "Category", "LoginAttempt", "Unit", "User",
-           "ApiRateWindow", "IntakeRequest", "RoutingRule", "WardCentroid"]
+__all__ = [
+    "ApiClient",
+    "ApiRateWindow",
+    "Attachment",
+    "AuditEntry",
+    "CalendarException",
+    "Case",
+    "CaseEvent",
+    "Category",
+    "IntakeRequest",
+    "LoginAttempt",
+    "RoutingRule",
+    "Unit",
+    "User",
+    "WardCentroid",
+]

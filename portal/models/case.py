@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, event
+from sqlalchemy import Float, ForeignKey, Index, String, Text, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -50,6 +50,8 @@ EVENT_TYPES = {
     "reopened": "Mở lại do chưa hài lòng",
     "closed": "Hoàn thành",
     "unit_merged": "Chuyển do sắp xếp đơn vị hành chính",
+    "approval_required": "Yêu cầu trình duyệt trả lời",
+    "answer_returned": "Trả lại dự thảo trả lời",
 }
 
 
@@ -63,6 +65,8 @@ class Case(db.Model):
         # The City Office's routing queue and compliance by period.
         Index("ix_cases_state_due", "state", "due_at"),
         Index("ix_cases_received_at", "received_at"),
+        # The City Office's extension requests waiting for a decision.
+        Index("ix_cases_extension_requested_at", "extension_requested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +100,17 @@ class Case(db.Model):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     transfer_count: Mapped[int] = mapped_column(default=0)
     extension_count: Mapped[int] = mapped_column(default=0)
+    # The answer being written: a draft until published; with approval required the lead publishes it.
+    answer_draft: Mapped[str | None] = mapped_column(Text)
+    approval_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    answer_pending_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # An extension request waiting for the City Office (cleared when granted or denied).
+    extension_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_proposed_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Rejected as a duplicate of this case.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: every UPDATE says "where version = what I read" and bumps it.
     version: Mapped[int] = mapped_column(default=1)
@@ -103,7 +118,9 @@ class Case(db.Model):
     category: Mapped[Category] = relationship()
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
     ward: Mapped[Unit | None] = relationship(foreign_keys=[ward_id])
-    handler: Mapped[User | None] = relationship()
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    extension_requested_by: Mapped[User | None] = relationship(foreign_keys=[extension_requested_by_id])
+    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", viewonly=True
     )
@@ -141,6 +158,10 @@ class Case(db.Model):
     def is_flagged_for_transfers(self) -> bool:
         """Passed on more than once between units (đùn đẩy)."""
         return self.transfer_count > 1
+
+    @property
+    def has_pending_extension(self) -> bool:
+        return self.extension_requested_at is not None
 
     def is_overdue(self, now: datetime) -> bool:
         """Open and past its deadline, or answered after it. Derived, never stored."""

@@ -143,6 +143,12 @@ DUE_CASES = [
     pytest.param(at(2025, 3, 10, 18), {"hours": 1.25}, at(2025, 3, 11, 9, 15), id="evening-start"),
     # Received before opening: the start day is still not counted for day deadlines.
     pytest.param(at(2025, 3, 10, 7), {"days": 1}, at(2025, 3, 11, 17), id="before-opening-1day"),
+    # Received on Friday 16:30 just before a holiday: the half hour left, then the first day back.
+    pytest.param(at(2026, 2, 13, 16, 30), {"hours": 8}, at(2026, 2, 23, 16, 30), id="fri-1630-before-tet-2026"),
+    pytest.param(at(2025, 4, 25, 16, 30), {"hours": 8}, at(2025, 4, 26, 16, 30), id="fri-1630-into-makeup-26-4"),
+    pytest.param(at(2026, 8, 28, 16, 30), {"hours": 8}, at(2026, 9, 3, 16, 30), id="fri-1630-before-2-9-2026"),
+    # Received on a holiday itself (30/4/2025): the holiday is the uncounted start day.
+    pytest.param(at(2025, 4, 30, 10), {"days": 1}, at(2025, 5, 5, 17), id="received-on-30-4"),
     # Across the year end: 1/1/2026 (Thu) off.
     pytest.param(at(2025, 12, 31, 16), {"hours": 2}, at(2026, 1, 2, 9), id="new-year-2026"),
 ]
@@ -256,6 +262,16 @@ def test_pause_over_the_30_4_holiday():
     # The case still gets its full 16 working hours outside the pause.
     budget_left_at_pause = CAL.working_seconds_between(paused_at, due)
     assert CAL.add_working_seconds(resumed_at, budget_left_at_pause) == new_due
+
+
+def test_pause_over_tet_2026_counts_only_the_working_days_around_it():
+    # Due Thu 12/2/2026 17:00; paused Thu 10:00, resumed Tue 24/2 09:00 after the Tết week (16-20/2):
+    # Thu 6 h + Fri 13/2 8 h + Mon 23/2 8 h + Tue 1 h = 23 working hours paused.
+    due = CAL.add_working_hours(at(2026, 2, 11, 8), 16)
+    assert due == at(2026, 2, 12, 17)
+    paused_at, resumed_at = at(2026, 2, 12, 10), at(2026, 2, 24, 9)
+    assert CAL.working_seconds_between(paused_at, resumed_at) == 23 * HOUR
+    assert due_after_pause(CAL, due, paused_at, resumed_at) == at(2026, 2, 24, 16)
 
 
 def test_pause_entirely_outside_working_time_moves_nothing():

@@ -1,0 +1,194 @@
+"""`/queue`: what each role's queue holds, in what order, its tabs, filters, pages and quick actions."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import event, text
+
+from portal.domain.queue import QueueFilters, queue_page
+from portal.extensions import db
+from portal.models import Case
+from tests.clients import client_for
+from tests.conftest import FIXED_NOW, IS_POSTGRES, csrf_token_from
+
+HTMX = {"HX-Request": "true", "HX-Target": "results"}
+
+
+def at(days: float) -> datetime:
+    return FIXED_NOW + timedelta(days=days)
+
+
+@pytest.fixture
+def places(make):
+    ward = make.unit("UBND Phường Văn Chương", parent=make.unit("UBND Quận Đống Đa", kind="district"))
+    other = make.unit("UBND Phường Trúc Bạch")
+    office = make.unit("Văn phòng UBND Thành phố", kind="city_office", code="VP-UBND")
+    return {"ward": ward, "other": other, "office": office}
+
+
+@pytest.fixture
+def handler(make, places):
+    return make.user("handler", places["ward"], full_name="Nguyễn Thị Hồng Nhung")
+
+
+def _codes(html: str) -> list[str]:
+    return re.findall(r'class="case-link">([A-Z0-9-]+)<', html)
+
+
+def _count(html: str, tab: str) -> int:
+    found = re.search(rf'data-tab="{tab}"[^>]*>[^<]*<span class="count">([\d.]+)</span>', html)
+    assert found, f"no tab {tab}"
+    return int(found.group(1).replace(".", ""))
+
+
+def test_handler_sees_the_units_open_cases_most_urgent_first(app, make, places, handler):
+    later = make.case(unit=places["ward"], state="in_progress", handler=handler, due_at=at(5), title="Đèn đường hỏng")
+    overdue = make.case(unit=places["ward"], state="assigned", due_at=at(-2), title="Rác tồn đọng")
+    soon = make.case(unit=places["ward"], state="paused", due_at=at(1), paused_at=at(-1), title="Cây nghiêng")
+    make.case(unit=places["ward"], state="closed", due_at=at(-9), title="Đã hoàn thành")
+    make.case(unit=places["other"], state="assigned", due_at=at(-3), title="Vỉa hè Trúc Bạch")
+    html = client_for(app, handler).get("/queue").get_data(as_text=True)
+    assert _codes(html) == [overdue.code, soon.code, later.code]
+    assert "Trúc Bạch" not in html and "Đã hoàn thành" not in html
+    assert re.search(rf'<tr id="row-{overdue.code}" class="is-overdue', html), "overdue rows are marked"
+    assert (_count(html, "open"), _count(html, "assigned"), _count(html, "in_progress"), _count(html, "paused")) == (3, 1, 1, 1)
+
+
+def test_filters_overdue_mine_and_text_narrow_the_list_and_the_counts(app, make, places, handler):
+    mine_overdue = make.case(unit=places["ward"], state="in_progress", handler=handler, due_at=at(-1),
+                             title="Rác tồn đọng ngõ 45")
+    make.case(unit=places["ward"], state="assigned", due_at=at(3), title="Rác tồn đọng ngõ 12")
+    make.case(unit=places["ward"], state="assigned", due_at=at(-1), title="Đèn đường hỏng")
+    client = client_for(app, handler)
+    overdue = client.get("/queue?overdue=y").get_data(as_text=True)
+    assert len(_codes(overdue)) == 2 and _count(overdue, "open") == 2 and _count(overdue, "in_progress") == 1
+    assert _codes(client.get("/queue?mine=y").get_data(as_text=True)) == [mine_overdue.code]
+    found = client.get("/queue?text=ng%C3%B5+45").get_data(as_text=True)
+    assert _codes(found) == [mine_overdue.code]
+    assert _codes(client.get(f"/queue?text={mine_overdue.code.lower()}").get_data(as_text=True)) == [mine_overdue.code]
+
+
+def test_an_htmx_filter_gets_the_results_only_and_the_same_url_reloads_as_a_full_page(app, make, places, handler):
+    make.case(unit=places["ward"], state="assigned", due_at=at(-1))
+    client = client_for(app, handler)
+    part = client.get("/queue?overdue=y&tab=assigned", headers=HTMX)
+    body = part.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="results">') and "<html" not in body
+    assert "HX-Request" in part.headers["Vary"]
+    assert 'id="filter-tab" name="tab" value="assigned" hx-swap-oob="true"' in body
+    full = client.get("/queue?overdue=y&tab=assigned")
+    page = full.get_data(as_text=True)
+    assert "<html" in page and 'id="queue-filters"' in page and 'id="results"' in page
+    restored = client.get("/queue?overdue=y&tab=assigned", headers={**HTMX, "HX-History-Restore-Request": "true"})
+    assert "<html" in restored.get_data(as_text=True)
+
+
+def test_pages_keep_the_filters_in_their_links(app, make, places, handler):
+    app.config["PAGE_SIZE"] = 2
+    codes = [make.case(unit=places["ward"], state="assigned", due_at=at(i)).code for i in range(5)]
+    client = client_for(app, handler)
+    first = client.get("/queue?tab=assigned&kind=field").get_data(as_text=True)
+    assert _codes(first) == codes[:2] and "Trang 1/3" in first
+    assert 'href="/queue?tab=assigned&amp;kind=field&amp;page=2"' in first
+    assert _codes(client.get("/queue?tab=assigned&kind=field&page=3").get_data(as_text=True)) == codes[4:]
+
+
+def test_taking_a_case_from_the_list_updates_the_row_and_the_tab_counts(app, make, places, handler):
+    case = make.case(unit=places["ward"], state="assigned", due_at=at(2))
+    client = client_for(app, handler)
+    token = csrf_token_from(client.get("/queue").get_data(as_text=True))
+    response = client.post(f"/queue/cases/{case.code}/take",
+                           data={"csrf_token": token, "version": "1", "tab": "open"}, headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<tr id="row-{case.code}"') and "Đang xử lý" in body
+    assert '<nav class="tabs" id="queue-tabs" aria-label="Trạng thái" hx-swap-oob="true">' in body
+    assert _count(body, "assigned") == 0 and _count(body, "in_progress") == 1
+    assert db.session.get(Case, case.id).handler_id == handler.id
+
+
+def test_lead_assigns_from_the_list_and_a_stale_row_says_who_changed_it(app, make, places, handler):
+    lead = make.user("unit_lead", places["ward"], full_name="Trần Văn Minh")
+    first, second = (make.case(unit=places["ward"], state="assigned", due_at=at(2)) for _ in range(2))
+    client = client_for(app, lead)
+    html = client.get("/queue").get_data(as_text=True)
+    assert f'id="assign-{first.code}"' in html and "Nguyễn Thị Hồng Nhung" in html
+    token = csrf_token_from(html)
+    done = client.post(f"/queue/cases/{first.code}/assign",
+                       data={"csrf_token": token, "version": "1", "handler": str(handler.id), "tab": "assigned"},
+                       headers={"HX-Request": "true"})
+    body = done.get_data(as_text=True)
+    assert done.status_code == 200 and "Đã giao cán bộ xử lý." in body
+    assert _count(body, "assigned") == 1 and _count(body, "in_progress") == 1
+    assert db.session.get(Case, first.id).handler_id == handler.id
+    # Meanwhile the handler writes a note on the second case; the lead's row still shows version 1.
+    colleague = client_for(app, handler)
+    page = colleague.get(f"/cases/{second.code}").get_data(as_text=True)
+    colleague.post(f"/cases/{second.code}/actions/note",
+                   data={"csrf_token": csrf_token_from(page), "note-version": "1", "note-note": "Đã liên hệ người dân."})
+    stale = client.post(f"/queue/cases/{second.code}/assign",
+                        data={"csrf_token": token, "version": "1", "handler": str(handler.id)}, headers={"HX-Request": "true"})
+    assert stale.status_code == 409
+    assert "Phản ánh này vừa được Nguyễn Thị Hồng Nhung cập nhật lúc 09:00 ngày 16/11/2026." in stale.get_data(as_text=True)
+    assert db.session.get(Case, second.id).handler_id is None
+
+
+def test_city_office_queue_holds_cases_to_route_and_extension_requests(app, make, places):
+    waiting = make.case(state="received", due_at=at(1), title="Chưa rõ đơn vị")
+    asking = make.case(unit=places["ward"], state="in_progress", extension_requested_at=at(-1),
+                       extension_proposed_due_at=at(10), extension_reason="Cần phối hợp.", transfer_count=2)
+    make.case(unit=places["ward"], state="in_progress")
+    client = client_for(app, make.user("city_office", places["office"]))
+    html = client.get("/queue").get_data(as_text=True)
+    assert _codes(html) == [waiting.code]
+    assert (_count(html, "received"), _count(html, "extensions")) == (1, 1)
+    extensions = client.get("/queue?tab=extensions").get_data(as_text=True)
+    assert _codes(extensions) == [asking.code]
+    assert "Chuyển 2 lần" in extensions, "a case passed on more than once is flagged in the queue"
+
+
+@pytest.mark.parametrize("role", ["chair", "inspector", "hotline", "admin"])
+def test_roles_without_a_queue_are_refused(app, make, places, role):
+    assert client_for(app, make.user(role, places["office"])).get("/queue").status_code == 403
+
+
+def test_the_list_costs_the_same_few_queries_for_3_or_30_rows(app, make, places, handler):
+    """Tab counts in one grouped query; handler and category joined, never loaded per row."""
+    def statements_for_queue() -> int:
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            client.get("/queue")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    client = client_for(app, handler)
+    for i in range(3):
+        make.case(unit=places["ward"], state="in_progress", handler=handler, due_at=at(i), category=make.category())
+    few = statements_for_queue()
+    for i in range(27):
+        make.case(unit=places["ward"], state="in_progress", handler=handler, due_at=at(i), category=make.category())
+    assert statements_for_queue() == few
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="query plans are checked on PostgreSQL, the production database")
+def test_the_unit_list_and_counts_use_the_unit_state_due_index(app, make, places, handler):
+    make.case(unit=places["ward"], state="in_progress", handler=handler)
+    captured = []
+    listener = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        queue_page(handler, QueueFilters(tab="in_progress"), FIXED_NOW, 25)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    queue_queries = [(s, p) for s, p in captured if "FROM cases" in s]
+    assert len(queue_queries) == 2, "one grouped count and one page"
+    with db.engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))  # a tiny test table would be read whole otherwise
+        for statement, params in queue_queries:
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
+            assert "ix_cases_unit_state_due" in plan, plan
