@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import false, func, select, true
+from sqlalchemy import false, func, insert, select, true
 from sqlalchemy.orm import contains_eager
 
 from portal.domain import access, audit
@@ -254,15 +254,11 @@ def check_row(values: Mapping[str, object], today: date) -> tuple[RowEntry | Non
         errors["phone"] = f"“{phone_text[:40]}” không phải số điện thoại Việt Nam (ví dụ 0912 345 678)."
 
     email_text = _as_text(values.get("email"))
-    email = None
-    if email_text:
-        try:
-            email = validate_email(email_text, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = f"“{email_text[:80]}” không phải địa chỉ thư điện tử hợp lệ."
-        else:
-            if len(email) > 120:
-                errors["email"] = "Địa chỉ thư điện tử dài quá 120 ký tự."
+    email = _email(email_text) if email_text else None
+    if email_text and email is None:
+        errors["email"] = f"“{email_text[:80]}” không phải địa chỉ thư điện tử hợp lệ."
+    elif email is not None and len(email) > 120:
+        errors["email"] = "Địa chỉ thư điện tử dài quá 120 ký tự."
 
     registered_flag = values.get("registered")
     flag = fold(_as_text(registered_flag)) if not isinstance(registered_flag, bool) else (
@@ -286,6 +282,21 @@ def check_row(values: Mapping[str, object], today: date) -> tuple[RowEntry | Non
         return None, errors
     return RowEntry(full_name=full_name, job_title=job_title, role=role, phone=phone, email=email,
                     registered_on=registered_on), {}
+
+
+# The everyday address (ten.ho@hanoi.gov.vn): checked here in microseconds; anything else goes to email_validator.
+_PLAIN_EMAIL = re.compile(r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$")
+
+
+def _email(text: str) -> str | None:
+    """The address with its domain in lower case, or None when it is not well formed."""
+    if _PLAIN_EMAIL.match(text):
+        local, domain = text.rsplit("@", 1)
+        return f"{local}@{domain.lower()}"
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
 
 
 def duplicate_problems(roster: Roster, entry: RowEntry, except_row: RosterRow | None = None) -> dict[str, str]:
@@ -890,16 +901,17 @@ def _csv_rows(name: str, data: bytes, result: ImportResult):
 
 
 def _find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]] | None:
-    """The first row naming at least two known columns: its number and {field: column index}."""
+    """The row naming the most known columns (the first such, at least one): its number and {field: column}."""
+    best = None
     for number_, values in rows:
         found = {}
         for index, value in enumerate(values):
             name = _HEADER_LOOKUP.get(re.sub(r"\(.*?\)", "", fold(_as_text(value))).strip(" *:."))
             if name and name not in found:
                 found[name] = index
-        if len(found) >= 2:
-            return number_, found
-    return None
+        if found and (best is None or len(found) > len(best[1])):
+            best = (number_, found)
+    return best
 
 
 def _check_table(table: list[tuple[int, list]], today: date, result: ImportResult) -> None:
@@ -968,20 +980,25 @@ def replace_rows(roster: Roster, entries: list[RowEntry], now: datetime) -> None
     begin_edit(roster, now)
     by_phone = {row.phone: row for row in roster.rows}
     by_email = {row.email.lower(): row for row in roster.rows if row.email}
-    kept: list[RosterRow] = []
+    kept: set[int] = set()
+    new_rows = []
     for position, entry in enumerate(entries, start=1):
-        row = by_phone.pop(entry.phone, None) or (by_email.pop(entry.email.lower(), None) if entry.email else None)
-        if row is not None and row in kept:
-            row = None
-        if row is None:
-            row = RosterRow(updated_at=now)
+        row = by_phone.get(entry.phone) or (by_email.get(entry.email.lower()) if entry.email else None)
+        if row is None or row.id in kept:
+            new_rows.append({"roster_id": roster.id, "position": position, "updated_at": now, "user_id": None,
+                             **entry.key_values()})
+            continue
+        kept.add(row.id)
         for name, value in entry.key_values().items():
             setattr(row, name, value)
         row.position = position
         row.updated_at = now
-        kept.append(row)
-    roster.rows[:] = kept
+    for row in [row for row in roster.rows if row.id not in kept]:
+        roster.rows.remove(row)
     db.session.flush()
+    if new_rows:
+        db.session.execute(insert(RosterRow), new_rows)  # one statement for thousands of rows
+    db.session.expire(roster, ["rows"])
 
 
 def local_today(now: datetime) -> date:

@@ -2,7 +2,8 @@
 rule a file import uses; these forms carry the fields and the CSRF token."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,7 +16,8 @@ class RowForm(FlaskForm):
 
     full_name = StringField("Họ và tên")
     job_title = StringField("Chức vụ")
-    role = SelectField("Vai trò xử lý", choices=[("", "– Chọn –"), *HANDLING_ROLES.items()], validate_choice=False)
+    role = SelectField("Vai trò xử lý", validate_choice=False, choices=[
+        SelectChoice("", "– Chọn –"), *(SelectChoice(code, label) for code, label in HANDLING_ROLES.items())])
     phone = StringField("Số điện thoại")
     email = StringField("Thư điện tử")
     registered = BooleanField("Đã tạo tài khoản iHanoi")
@@ -57,7 +59,8 @@ class SubmitForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = RadioField("Kết quả", choices=[("accepted", "Duyệt danh sách"), ("returned", "Trả lại để sửa")],
+    decision = RadioField("Kết quả", choices=[SelectChoice("accepted", "Duyệt danh sách"),
+                                              SelectChoice("returned", "Trả lại để sửa")],
                           validators=[DataRequired("Chọn duyệt hoặc trả lại.")])
     comment = TextAreaField("Ý kiến", validators=[Length(max=2000, message="Ý kiến dài quá 2.000 ký tự.")],
                             render_kw={"rows": 3})
@@ -69,7 +72,7 @@ class CampaignForm(FlaskForm):
     legal_basis = StringField("Căn cứ", validators=[DataRequired("Nhập căn cứ, ví dụ Công điện số 05/CĐ-UBND."),
                                                     Length(max=200)], default="Công điện số 05/CĐ-UBND")
     due_on = DateField("Hạn nộp", validators=[InputRequired("Chọn hạn nộp.")])
-    groups = SelectMultipleField("Đơn vị phải nộp", choices=[(key, label) for key, label in UNIT_GROUPS.items()
+    groups = SelectMultipleField("Đơn vị phải nộp", choices=[SelectChoice(key, label) for key, label in UNIT_GROUPS.items()
                                                               if key != "ward"],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     ward_districts = SelectMultipleField("Phường, xã, thị trấn thuộc quận, huyện", coerce=int,

@@ -32,7 +32,7 @@ def _header(sheet, row: int, headers: list[str], widths: list[int]) -> None:
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
+    sheet.freeze_panes = f"A{row + 1}"  # a string: asking for the cell would create an empty row
 
 
 def _saved(workbook: Workbook) -> bytes:

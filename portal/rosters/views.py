@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from portal import clock
 from portal.domain import audit
@@ -180,7 +181,7 @@ def new_campaign():
     form = CampaignForm()
     districts = db.session.scalars(select(Unit).where(Unit.kind == "district", Unit.active)).all()
     districts.sort(key=lambda unit: rules.fold(unit.name))
-    form.ward_districts.choices = [(unit.id, unit.name) for unit in districts]
+    form.ward_districts.choices = [SelectChoice(unit.id, unit.name) for unit in districts]
     now = clock.now()
     if request.method == "GET" and form.due_on.data is None:
         form.due_on.data = rules.local_today(now) + timedelta(days=7)
