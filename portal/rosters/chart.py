@@ -8,7 +8,7 @@ from datetime import date
 from portal.domain.formatting import day as format_day, number, percent
 from portal.domain.rosters import RegistrationSeries
 
-WIDTH, HEIGHT = 760, 250
+WIDTH, HEIGHT = 940, 260
 LEFT, RIGHT, TOP, BOTTOM = 46, 96, 18, 34
 
 

@@ -203,12 +203,26 @@ def new_campaign():
 
 # --- A unit's roster --------------------------------------------------------------------------------
 
+# Stands for a row's id in the row links built once per page; a roster of thousands would otherwise
+# cost thousands of url_for calls per link.
+_ROW_SLOT = 2_147_483_647
+
+
+def _row_links(roster: Roster) -> dict[str, str]:
+    ids = {"campaign_id": roster.campaign_id, "code": roster.unit.code}
+    links = {endpoint: url_for(f"rosters.{endpoint}", row_id=_ROW_SLOT, **ids)
+             for endpoint in ("mark_registration", "create_account", "edit_row", "delete_row")}
+    links["page_edit"] = url_for("rosters.roster", edit=_ROW_SLOT, **ids)
+    return links
+
+
 def _row_context(roster: Roster) -> dict:
     """What a row, its form and the summary need to draw themselves."""
     editor = rules.can_edit_roster(current_user, roster)
     now = clock.now()
     return {
         "roster": roster, "campaign": roster.campaign,
+        "row_links": _row_links(roster), "row_slot": str(_ROW_SLOT),
         "can_edit": editor,
         "editable": editor and roster.state in ("draft", "returned"),
         "today": rules.local_today(now), "roles": rules.HANDLING_ROLES,
