@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from portal import clock
 from portal.domain import audit
 from portal.domain import rosters as rules
-from portal.errors import abort_with
+from portal.errors import error_response
 from portal.extensions import db
 from portal.models import Roster, RosterCampaign, RosterRow, RosterVersion, Unit
 from portal.rosters import spreadsheets
@@ -28,8 +28,9 @@ bp = Blueprint("rosters", __name__, url_prefix="/rosters")
 
 @bp.errorhandler(StaleDataError)
 def _changed_meanwhile(error):
+    # Two people acted on the same roster at once (a lead submitting while the City Office reviews).
     db.session.rollback()
-    abort_with(409, "Danh sách vừa được người khác cập nhật (nộp hoặc duyệt). Vui lòng tải lại trang.")
+    return error_response(409, "Danh sách vừa được người khác cập nhật (nộp hoặc duyệt). Vui lòng tải lại trang.")
 
 
 # --- Loading, with access decided here ---------------------------------------------------------------

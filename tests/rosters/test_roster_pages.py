@@ -397,3 +397,24 @@ def test_roster_page_has_no_style_attributes(make, city, lead):
     make.roster_row(city["roster"], full_name="Trần Văn Minh", registered_on=date(2026, 11, 4))
     page = lead.get(roster_url(city["roster"])).get_data(as_text=True)
     assert 'style="' not in page and "<script>" not in page
+
+
+def test_two_people_acting_at_once_get_a_clear_conflict(make, city, lead, monkeypatch):
+    roster = city["roster"]
+    make.roster_row(roster, full_name="Trần Văn Minh")
+    token = csrf_token_from(lead.get(roster_url(roster)).get_data(as_text=True))
+
+    def meanwhile(*args, **kwargs):
+        from sqlalchemy.orm.exc import StaleDataError
+        raise StaleDataError("UPDATE statement on table 'rosters' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(rules, "submit", meanwhile)
+    response = lead.post(roster_url(roster, "/submit"), data={"csrf_token": token})
+    assert response.status_code == 409
+    assert "Danh sách vừa được người khác cập nhật" in response.get_data(as_text=True)
+
+
+def test_a_lead_whose_unit_is_not_required_is_told_so(city, make, signed_in):
+    outside = make.unit("UBND Phường Hàng Bạc", parent=make.unit("UBND Quận Hoàn Kiếm", kind="district"))
+    page = signed_in(make.user("unit_lead", outside)).get("/rosters").get_data(as_text=True)
+    assert "UBND Phường Hàng Bạc không thuộc các đơn vị phải gửi danh sách" in page
