@@ -15,6 +15,7 @@ from portal.domain.phones import phone_digits
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
 from portal.models import ApiClient, Case, CaseEvent, Category, Unit, User
+from portal.rosters.demo import seed_demo_rosters
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNITS_CSV = DATA_DIR / "hanoi-units-2025-01.csv"
@@ -174,6 +175,7 @@ def seed_demo(now: datetime, *, cases: int = 5700, seed: int = 20250701) -> dict
     rng = random.Random(seed)
     units, handlers = load_reference_and_accounts(rng)
     made = _demo_cases(rng, now, cases, units, handlers)
+    seed_demo_rosters(rng, now, units)
     db.session.commit()
     return made
 

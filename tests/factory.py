@@ -90,3 +90,29 @@ class Factory:
         db.session.add(rule)
         db.session.commit()
         return rule
+    # --- rosters (Công điện 05/CĐ-UBND) ---
+
+    def roster_campaign(self, units, due_on=None, created_at=None, legal_basis: str = "Công điện số 05/CĐ-UBND"):
+        """A campaign requiring `units` (each gets an empty draft roster)."""
+        from datetime import date
+
+        from portal.domain.rosters import create_campaign
+
+        campaign = create_campaign(title="Danh sách cán bộ tham gia xử lý phản ánh, kiến nghị", legal_basis=legal_basis,
+                                   due_on=due_on or date(2026, 11, 20), units=units, actor=None,
+                                   now=created_at or datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc))
+        db.session.commit()
+        return campaign
+
+    def roster_row(self, roster, full_name: str = "Nguyễn Văn An", role: str = "handler", phone: str | None = None,
+                   **fields):
+        """A person on a roster, added as the lead would (the roster goes back to draft if it was returned)."""
+        from portal.domain.rosters import RowEntry, add_row
+
+        n = next(_sequence)
+        entry = RowEntry(full_name=full_name, job_title=fields.pop("job_title", "Chuyên viên"), role=role,
+                         phone=phone or f"09{n:08d}", email=fields.pop("email", None),
+                         registered_on=fields.pop("registered_on", None))
+        row = add_row(roster, entry, fields.pop("now", datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)))
+        db.session.commit()
+        return row

@@ -7,6 +7,7 @@ from portal.models.case import Case, CaseEvent
 from portal.models.category import Category
 from portal.models.intake_request import ApiRateWindow, IntakeRequest
 from portal.models.login_attempt import LoginAttempt
+from portal.models.roster import Roster, RosterCampaign, RosterReview, RosterRow, RosterVersion
 from portal.models.routing_rule import RoutingRule, WardCentroid
 from portal.models.unit import Unit
 from portal.models.user import User
@@ -22,6 +23,11 @@ __all__ = [
     "Category",
     "IntakeRequest",
     "LoginAttempt",
+    "Roster",
+    "RosterCampaign",
+    "RosterReview",
+    "RosterRow",
+    "RosterVersion",
     "RoutingRule",
     "Unit",
     "User",

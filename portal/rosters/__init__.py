@@ -1,0 +1,1 @@
+"""Rosters of handlers under Công điện 05/CĐ-UBND, and staff account registration."""
