@@ -5,7 +5,7 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileSize
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -77,8 +77,9 @@ def _phone(form, field):
         raise ValidationError("Số điện thoại không hợp lệ (ví dụ 0912 345 678 hoặc 024 3825 1234).")
 
 
-def _choices(mapping: dict[str, str], blank: str | None = None) -> list[tuple[str, str]]:
-    return ([("", blank)] if blank is not None else []) + list(mapping.items())
+def _choices(mapping: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
+    pairs = ([("", blank)] if blank is not None else []) + list(mapping.items())
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 # Dates are typed as people write them here (24/11/2026); ISO is accepted too.
@@ -94,8 +95,8 @@ class UserFilterForm(FilterForm):
     unit = StringField("Đơn vị", validators=[Optional(), Length(max=200)],
                        render_kw={"placeholder": "Mã hoặc tên đơn vị", "list": "unit-options", "type": "search"})
     role = SelectField("Vai trò", choices=_choices(ROLES, "Tất cả vai trò"), validators=[Optional()])
-    status = SelectField("Trạng thái", choices=[("", "Tất cả"), ("active", "Đang hoạt động"),
-                                                 ("locked", "Đã khóa"), ("first_login", "Chưa đổi mật khẩu lần đầu")],
+    status = SelectField("Trạng thái", choices=_choices({"active": "Đang hoạt động", "locked": "Đã khóa",
+                                                         "first_login": "Chưa đổi mật khẩu lần đầu"}, "Tất cả"),
                          validators=[Optional()])
 
 
@@ -133,7 +134,7 @@ class ConfirmForm(AdminForm):
 class UnitFilterForm(FilterForm):
     q = StringField("Tìm đơn vị", validators=[Optional(), Length(max=100)],
                     render_kw={"placeholder": "Tên hoặc mã, ví dụ: dong da, P00193", "type": "search"})
-    show = SelectField("Hiển thị", choices=[("", "Đang hoạt động"), ("all", "Cả đơn vị đã sáp nhập, giải thể")],
+    show = SelectField("Hiển thị", choices=_choices({"all": "Cả đơn vị đã sáp nhập, giải thể"}, "Đang hoạt động"),
                        validators=[Optional()])
 
 
@@ -215,7 +216,7 @@ class CategoryCreateForm(CategoryForm):
 
 class CalendarExceptionForm(AdminForm):
     day = DateField("Ngày", format=DATE_FORMATS, widget=TextInput(),
-                    validators=[DataRequired("Vui lòng nhập ngày theo dạng ngày/tháng/năm, ví dụ 24/11/2026.")],
+                    validators=[InputRequired("Vui lòng nhập ngày theo dạng ngày/tháng/năm, ví dụ 24/11/2026.")],
                     render_kw={"placeholder": "ngày/tháng/năm", "inputmode": "numeric", "autocomplete": "off"})
     kind = SelectField("Loại ngày", choices=_choices(EXCEPTION_KINDS),
                        validators=[DataRequired("Vui lòng chọn loại ngày.")])

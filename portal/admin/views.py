@@ -293,7 +293,8 @@ def unit_retire(unit_id: int):
     form = forms.UnitRetireForm()
     if not form.validate_on_submit():
         return _unit_page(unit, 422, retire_form=form)
-    successor, problem = queries.resolve_unit(form.successor.data) if form.successor.data.strip() else (None, None)
+    successor_text = (form.successor.data or "").strip()
+    successor, problem = queries.resolve_unit(successor_text) if successor_text else (None, None)
     if problem:
         form.add_error("successor", problem)
         return _unit_page(unit, 422, retire_form=form)
@@ -442,7 +443,7 @@ def category_edit(category_id: int):
 
 def _year(now) -> int:
     text = request.args.get("year", "")
-    year = int(text) if text.isdigit() and len(text) == 4 else local(now).year
+    year = int(text) if text.isdigit() and len(text) <= 6 else local(now).year
     return min(max(year, calendar_exceptions.FIRST_YEAR), calendar_exceptions.LAST_YEAR)
 
 

@@ -389,6 +389,11 @@ def plan_reform(units_text: str, mapping_text: str, *, now: datetime) -> ReformP
             continue
         named = " ".join(row.get("old_name", "").split())
         if named and fold(named) != fold(old.name):
+            archived = [unit for unit in units if unit.code.startswith(f"{old_code}-CU-") and not unit.active
+                        and fold(unit.name) == fold(named)]
+            if archived and archived[0].successor is not None and archived[0].successor.code == new_code:
+                plan.already_done += 1  # loaded before: the old unit kept its records under an archived code
+                continue
             errors.append(RowError("mapping", line, f"Mã {old_code} là «{old.name}», không phải «{named[:80]}»."))
             continue
         if old_code in unchanged and old_code == new_code:
