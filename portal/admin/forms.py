@@ -217,7 +217,7 @@ class CategoryCreateForm(CategoryForm):
 class CalendarExceptionForm(AdminForm):
     day = DateField("Ngày", format=DATE_FORMATS, widget=TextInput(),
                     validators=[InputRequired("Vui lòng nhập ngày theo dạng ngày/tháng/năm, ví dụ 24/11/2026.")],
-                    render_kw={"placeholder": "ngày/tháng/năm", "inputmode": "numeric", "autocomplete": "off"})
+                    render_kw={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
     kind = SelectField("Loại ngày", choices=_choices(EXCEPTION_KINDS),
                        validators=[DataRequired("Vui lòng chọn loại ngày.")])
     note = StringField("Căn cứ, lý do", validators=[DataRequired("Vui lòng ghi căn cứ hoặc lý do."),
@@ -254,6 +254,6 @@ class AuditFilterForm(FilterForm):
     q = StringField("Người thực hiện hoặc đối tượng", validators=[Optional(), Length(max=100)],
                     render_kw={"type": "search", "placeholder": "Tên đăng nhập, mã đơn vị…"})
     date_from = DateField("Từ ngày", format=DATE_FORMATS, widget=TextInput(), validators=[Optional()],
-                          render_kw={"placeholder": "ngày/tháng/năm", "inputmode": "numeric", "size": 10})
+                          render_kw={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "class": "date-input"})
     date_to = DateField("Đến ngày", format=DATE_FORMATS, widget=TextInput(), validators=[Optional()],
-                        render_kw={"placeholder": "ngày/tháng/năm", "inputmode": "numeric", "size": 10})
+                        render_kw={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "class": "date-input"})

@@ -131,6 +131,11 @@ def user_new():
             else:
                 return _page("admin/user_password.html", 201, secret=True, user=user, password=password,
                              created=True)
+    elif request.method == "POST" and not form.username.errors:
+        # Say a taken name now, not after the other fields are put right.
+        problem = accounts.username_problem(accounts.normalize_username(form.username.data))
+        if problem:
+            form.add_error("username", problem)
     return _page("admin/user_new.html", _status(form), form=form, unit_options=queries.active_units())
 
 

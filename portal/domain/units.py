@@ -178,6 +178,8 @@ def retire_unit(unit: Unit, successor: Unit | None, *, actor: User | None, now: 
     The caller commits.
     """
     db.session.flush()
+    # Two administrators merging the same unit: the second waits here, then sees it already retired.
+    db.session.refresh(unit, with_for_update=True)
     problem = retire_problem(unit, successor)
     if problem:
         raise UnitRuleError(problem, "successor")

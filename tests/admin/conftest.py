@@ -2,7 +2,7 @@
 import pytest
 from flask import g
 
-from tests.conftest import csrf_token_from, signed_in_client
+from tests.conftest import csrf_token_from
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,13 @@ def admin(make, city):
 
 @pytest.fixture
 def admin_client(app, admin):
-    return signed_in_client(app, admin)
+    """A client whose session already holds the administrator (signing in through the form costs a scrypt
+    check per test; the sign-in itself is tested in tests/test_auth.py and the first-login test here)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(admin.id)
+        session["_fresh"] = True
+    return client
 
 
 def post_form(client, url: str, data: dict | None = None, token_page: str = "/account/password", **kwargs):

@@ -66,6 +66,9 @@ def test_a_taken_username_is_a_message_at_the_field_and_nothing_is_created(admin
     assert response.status_code == 422
     assert "Tên đăng nhập nguyen.van.an đã có người dùng." in text_of(response)
     assert db.session.scalar(select(User).where(User.full_name == "Người khác")) is None
+    # Said at once, even while another field is still wrong.
+    both = create(admin_client, full_name="Người khác", role="")
+    assert "Tên đăng nhập nguyen.van.an đã có người dùng." in text_of(both) and "Vui lòng chọn vai trò." in text_of(both)
 
 
 def test_bad_account_input_is_refused_field_by_field_and_the_form_keeps_what_was_typed(admin_client):
