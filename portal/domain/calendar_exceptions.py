@@ -123,11 +123,11 @@ def declare(day: date, kind: str, note: str, *, actor: User, now: datetime, addr
     elif day.weekday() < 5 and not holiday:
         raise CalendarError(f"Ngày {day_text(day)} ({WEEKDAYS[day.weekday()]}) vốn là ngày làm việc.", "day")
     exception = CalendarException(day=day, kind=kind, note=note[:200], created_by_id=actor.id, created_at=now)
+    db.session.add(exception)
     try:
-        with db.session.begin_nested():
-            db.session.add(exception)
+        db.session.flush()
     except IntegrityError:
-        # Someone declared the same day a moment ago.
+        # Someone declared the same day a moment ago; the caller rolls back.
         raise CalendarError(f"Ngày {day_text(day)} vừa được khai báo; hãy tải lại trang.", "day") from None
     audit.record("calendar_changed", now=now, actor=actor, target=day_text(day),
                  detail=f"Thêm {EXCEPTION_KINDS[kind].lower()}: {note}"[:2000], address=address)
