@@ -16,6 +16,17 @@ AUDIT_ACTIONS = {
     "user_created": "Tạo tài khoản",
     "user_deactivated": "Khóa tài khoản",
     "export": "Xuất dữ liệu",
+    # The administrator's changes (portal/admin): each is answerable later.
+    "user_updated": "Sửa tài khoản",
+    "password_reset": "Cấp lại mật khẩu",
+    "unit_changed": "Thay đổi đơn vị",
+    "unit_merged": "Sáp nhập, giải thể đơn vị",
+    "units_imported": "Nhập sắp xếp đơn vị hành chính",
+    "category_changed": "Thay đổi lĩnh vực",
+    "calendar_changed": "Thay đổi lịch làm việc",
+    "api_client_created": "Tạo ứng dụng kết nối",
+    "api_client_changed": "Sửa ứng dụng kết nối",
+    "api_client_revoked": "Thu hồi khóa ứng dụng",
 }
 
 
