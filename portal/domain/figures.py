@@ -40,13 +40,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterable
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.sql import Select
 
 from portal.domain.formatting import LOCAL_TZ
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
-from portal.models import Case, CaseEvent, Unit
+from portal.models import Case, CaseEvent, Unit, User
 from portal.models.case import OPEN_STATES
 from portal.models.types import UTCDateTime
 
@@ -159,8 +159,13 @@ def open_overdue_at(at: datetime | None = None, *, now: datetime) -> ColumnEleme
     """Quá hạn chưa xử lý: open at the moment and past its deadline then. A paused case's clock is
     stopped, so it is judged at the moment it was paused. The same rule as `Case.is_overdue(now)`."""
     moment = literal(at or now, UTCDateTime)
-    judged = case((_state_at(at) == "paused", func.coalesce(_paused_since(at), moment)), else_=moment)
-    return and_(open_at(at), Case.due_at.is_not(None), judged > Case.due_at)
+    # Judged no later than the moment, so only a case due before it can be overdue; the state is
+    # read once (a simple CASE), which matters when it is read back from the events.
+    judged = case(
+        {"paused": func.coalesce(_paused_since(at), moment) > Case.due_at,
+         **{state: true() for state in OPEN_STATES if state != "paused"}},
+        value=_state_at(at), else_=false())
+    return and_(Case.due_at.is_not(None), Case.due_at < moment, judged)
 
 
 def paused_at(at: datetime | None = None) -> ColumnElement[bool]:
@@ -229,13 +234,18 @@ MOMENT_FIGURES = ("open", "open_overdue", "paused")
 
 
 def _state_at(at: datetime | None) -> ColumnElement[str]:
-    """The case's state at a past moment: the state its first later event left; now: its state."""
+    """The case's state at a past moment: the state its first later event left; now: its state.
+
+    A case answered or closed now, since before the moment, was already so then: its columns say it
+    without reading the events."""
     if at is None:
         return Case.state
     left = (select(CaseEvent.from_state)
             .where(CaseEvent.case_id == Case.id, CaseEvent.at > at, CaseEvent.from_state.is_not(None))
             .order_by(CaseEvent.at, CaseEvent.id).limit(1).correlate(Case).scalar_subquery())
-    return func.coalesce(left, Case.state)
+    settled = or_(and_(Case.state == "closed", Case.closed_at <= at),
+                  and_(Case.state == "answered", Case.answered_at <= at))
+    return case((settled, Case.state), else_=func.coalesce(left, Case.state))
 
 
 def _paused_since(at: datetime | None) -> ColumnElement[datetime]:
@@ -528,11 +538,16 @@ def overdue_units(scope: Unit | None, at: datetime | None, *, now: datetime) -> 
     return listed
 
 
-def overdue_cases(scope: Unit | None, *, now: datetime) -> Select:
-    """The open overdue cases a unit's subtree holds now (the city's for None), oldest deadline first:
-    the cases behind `open_overdue_at`."""
-    return (select(Case).where(_scope(scope, True), open_overdue_at(None, now=now))
-            .order_by(Case.due_at, Case.id))
+def overdue_cases_where(scope: Unit | None, period: Period | None = None, *, now: datetime) -> ColumnElement[bool]:
+    """The open overdue cases a unit's subtree holds now (the city's for None), of the period when one
+    is given: the cases behind `open_overdue_at`, for lists and exports."""
+    condition = and_(_scope(scope, True), open_overdue_at(None, now=now))
+    return and_(condition, in_period(period)) if period is not None else condition
+
+
+def overdue_cases(scope: Unit | None, period: Period | None = None, *, now: datetime) -> Select:
+    """`overdue_cases_where` as a select of cases, oldest deadline first."""
+    return select(Case).where(overdue_cases_where(scope, period, now=now)).order_by(Case.due_at, Case.id)
 
 
 @dataclass
@@ -578,6 +593,10 @@ class OverdueHolder:
         return self.answered_late + self.open_overdue
 
 
+def year_period(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31))
+
+
 def overdue_holders(scope: Unit | None, period: Period, *, now: datetime, by: str) -> list[OverdueHolder]:
     """For the year-end list: per unit (by="unit") or per handler (by="handler"), the period's cases
     answered late and those open and overdue now (the `answered_late` and `open_overdue_at` rules);
@@ -590,3 +609,59 @@ def overdue_holders(scope: Unit | None, period: Period, *, now: datetime, by: st
     holders.sort(key=lambda holder: (-holder.overdue, holder.key))
     return holders
 
+
+
+@dataclass
+class YearEndUnit:
+    """A line of the year-end list: a unit with overdue cases in the year, or without its roster."""
+
+    unit: Unit
+    answered_late: int
+    open_overdue: int
+    # Whether the unit has not submitted its roster of handlers; None while roster data is not known.
+    missing_roster: bool | None = None
+
+    @property
+    def overdue(self) -> int:
+        return self.answered_late + self.open_overdue
+
+
+def year_end_units(scope: Unit | None, year: int, *, now: datetime,
+                   missing_roster: set[int] | None = None) -> list[YearEndUnit]:
+    """The year-end list of units (Sở Nội vụ counts it in the units' ratings): every unit of the scope
+    with cases of the year answered late or open and overdue now (`overdue_holders`), and, when the
+    roster data is given (`missing_roster`: ids of the units that have not submitted their roster),
+    every unit missing its roster too. Most overdue first."""
+    holders = {holder.key: holder for holder in overdue_holders(scope, year_period(year), now=now, by="unit")}
+    wanted = set(holders) | (set(missing_roster) if missing_roster is not None else set())
+    if scope is not None and missing_roster is not None:
+        inside = set(db.session.scalars(select(Unit.id).where(Unit.path.startswith(scope.path, autoescape=True))))
+        wanted &= inside | set(holders)
+    units = {unit.id: unit for unit in db.session.scalars(select(Unit).where(Unit.id.in_(list(wanted))))}
+    lines = []
+    for unit_id, unit in units.items():
+        holder = holders.get(unit_id)
+        lines.append(YearEndUnit(unit, holder.answered_late if holder else 0, holder.open_overdue if holder else 0,
+                                 None if missing_roster is None else unit_id in missing_roster))
+    lines.sort(key=lambda line: (-line.overdue, -(line.missing_roster or 0), line.unit.name))
+    return lines
+
+
+@dataclass
+class YearEndHandler:
+    handler: User
+    answered_late: int
+    open_overdue: int
+
+    @property
+    def overdue(self) -> int:
+        return self.answered_late + self.open_overdue
+
+
+def year_end_handlers(scope: Unit | None, year: int, *, now: datetime) -> list[YearEndHandler]:
+    """The year-end list of handlers: each handler with cases of the year (held in the scope) that
+    were answered late or are open and overdue now, most first."""
+    holders = overdue_holders(scope, year_period(year), now=now, by="handler")
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_([h.key for h in holders])))}
+    return [YearEndHandler(users[holder.key], holder.answered_late, holder.open_overdue)
+            for holder in holders if holder.key in users]
