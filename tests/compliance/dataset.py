@@ -102,9 +102,15 @@ def build(make) -> City:
     cases: dict[str, Case] = {}
 
     def new(name, unit, received, due, state, routed_to=None, **fields):
-        case = make.case(unit=unit, state=state, category=category, received_at=received, due_at=due,
-                         title=f"Phản ánh {name.replace('_', ' ')}", **fields)
+        # The factory's case, without a commit per case (one commit for the whole city below).
+        case = Case(code=f"HB{len(cases) + 1:02d}-{name[:4].upper()}", source="app", kind="field", category=category,
+                    priority=fields.pop("priority", "normal"), title=f"Phản ánh {name.replace('_', ' ')}",
+                    content="Nội dung phản ánh dựng tay.", unit=unit, state=state, received_at=received,
+                    due_at=due, **fields)
+        db.session.add(case)
+        db.session.flush()
         cases[name] = case
+        event(case, received, "received", to_state="received")
         if routed_to or unit:
             event(case, received.replace(minute=30), "routed", "received", "assigned", to_unit=routed_to or unit)
         return case

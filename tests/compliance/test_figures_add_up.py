@@ -74,7 +74,7 @@ def _same(left: f.Figures, right: f.Figures) -> None:
     assert left.median_handling_days == right.median_handling_days
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parents=trees, specs=cases, period_days=periods)
 def test_a_units_subtree_figures_are_its_own_plus_its_childrens(make, parents, specs, period_days):
     units = _build(make, parents, specs)
