@@ -14,6 +14,7 @@ PERIODS = {
     "custom": "Tùy chọn",
 }
 EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
@@ -53,10 +54,12 @@ class FilterForm(FlaskForm):
     def validate_start(self, field):
         if self.period.data == "custom" and field.data is None and not field.errors:
             raise ValidationError("Vui lòng nhập ngày bắt đầu của kỳ báo cáo (ô “Từ ngày”).")
-        if field.data is not None and field.data < EARLIEST:
-            raise ValidationError("Ngày bắt đầu phải từ 01/01/2000 trở đi.")
+        if field.data is not None and not EARLIEST <= field.data <= LATEST:
+            raise ValidationError("Ngày ở ô “Từ ngày” phải trong khoảng 01/01/2000 đến 31/12/2100.")
 
     def validate_end(self, field):
+        if field.data is not None and not EARLIEST <= field.data <= LATEST:
+            raise ValidationError("Ngày ở ô “Đến ngày” phải trong khoảng 01/01/2000 đến 31/12/2100.")
         if self.period.data != "custom":
             return
         if field.data is None and not field.errors:
@@ -70,6 +73,10 @@ class LetterForm(FlaskForm):
         csrf = False
 
     date = day_field("Tính đến ngày", [])
+
+    def validate_date(self, field):
+        if field.data is not None and field.data < EARLIEST:
+            raise ValidationError("Ngày ở ô “Tính đến ngày” phải từ 01/01/2000 trở đi.")
 
 
 class YearForm(FlaskForm):
