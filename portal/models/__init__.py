@@ -5,6 +5,7 @@ from portal.models.audit import AuditEntry
 from portal.models.calendar import CalendarException
 from portal.models.case import Case, CaseEvent
 from portal.models.category import Category
+from portal.models.inspection import Inspection
 from portal.models.intake_request import ApiRateWindow, IntakeRequest
 from portal.models.login_attempt import LoginAttempt
 from portal.models.roster import Roster, RosterCampaign, RosterReview, RosterRow, RosterVersion
@@ -21,6 +22,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "Category",
+    "Inspection",
     "IntakeRequest",
     "LoginAttempt",
     "Roster",

@@ -1,0 +1,456 @@
+"""Compliance pages: the figures of the user's scope and drill-down, overdue lists, the overdue letter,
+exports, inspections and the year-end list. Every number comes from portal.domain.figures."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import clock
+from portal.compliance import report
+from portal.compliance.chart import weekly_chart
+from portal.compliance.exports import Letter, LetterLine, Sheet, docx_response, xlsx_response
+from portal.compliance.forms import PERIODS, FilterForm, InspectionForm, LetterForm, YearForm
+from portal.domain import access, audit, figures, inspections
+from portal.domain.deadlines import load_calendar
+from portal.domain.formatting import LOCAL_TZ, day, moment, number
+from portal.errors import abort_with
+from portal.extensions import db
+from portal.models import Case, Inspection, Unit, User
+from portal.models.case import STATES
+from portal.web import feature_required, render_page_or_part
+
+bp = Blueprint("compliance", __name__, url_prefix="/compliance")
+
+OVERDUE_PAGE_SIZE = 50
+
+
+def units_missing_roster(year: int, now: datetime) -> set[int] | None:
+    """The ids of the units that have not submitted their roster of handlers (Công điện 05/CĐ-UBND)
+    for the year: the year-end list's "missing roster" column.
+
+    None until the rosters feature is wired in, and the column is then left out.
+    INTEGRATOR: return {unit.id for unit in portal.domain.rosters.units_missing_roster(campaign, now)}
+    with the year's campaign.
+    """
+    return None
+
+
+# -- scope and the query string -----------------------------------------------------------------
+
+
+def _visible_unit(unit_id: int) -> Unit:
+    """The unit if the user may see it; 404 otherwise (a unit outside the scope does not exist for them)."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not access.can_see_unit(current_user, unit):
+        abort(404)
+    return unit
+
+
+def _scope(unit_id: int | None) -> Unit | None:
+    return _visible_unit(unit_id) if unit_id is not None else access.scope_root(current_user)
+
+
+@dataclass
+class Query:
+    """The period and order of a report, as read from (and written back to) the URL."""
+
+    preset: str
+    period: figures.Period
+    sort: str
+    descending: bool
+    start: date | None = None
+    end: date | None = None
+
+    def args(self, **changes) -> dict:
+        values = {"period": self.preset, "start": self.start.isoformat() if self.start else None,
+                  "end": self.end.isoformat() if self.end else None, "sort": self.sort,
+                  "dir": "desc" if self.descending else "asc"}
+        values.update(changes)
+        if values["period"] != "custom":
+            values["start"] = values["end"] = None
+        if values["sort"] == report.DEFAULT_SORT and values["dir"] == "asc":
+            values["sort"] = values["dir"] = None
+        if values["period"] == "launch":
+            values["period"] = None
+        return {key: value for key, value in values.items() if value}
+
+    def period_args(self) -> dict:
+        return {key: value for key, value in self.args().items() if key in ("period", "start", "end")}
+
+    def sort_args(self, key: str) -> dict:
+        """The URL args that sort by a column: flip the order when it is already sorted by it."""
+        if key == self.sort:
+            return self.args(sort=key, dir="asc" if self.descending else "desc")
+        return self.args(sort=key, dir="asc" if key == "name" else "desc")
+
+
+def _today(now: datetime) -> date:
+    return now.astimezone(LOCAL_TZ).date()
+
+
+def _read_query(form: FilterForm, today: date) -> Query:
+    sort = request.args.get("sort") or report.DEFAULT_SORT
+    if sort not in report.COLUMN_KEYS and sort != "name":
+        sort = report.DEFAULT_SORT
+    descending = request.args.get("dir", "desc" if sort != "name" else "asc") == "desc"
+    preset = form.period.data if form.period.data in PERIODS else "launch"
+    period = report.chosen_period(preset, form.start.data, form.end.data, today)
+    return Query(preset, period, sort, descending, form.start.data if preset == "custom" else None,
+                 form.end.data if preset == "custom" else None)
+
+
+def _crumbs(scope: Unit | None) -> list[tuple[str, str | None]]:
+    """Where the page sits: the city (for city-wide roles), then each unit down to this one."""
+    crumbs: list[tuple[str, str | None]] = []
+    home = access.scope_root(current_user)
+    if home is None:
+        crumbs.append(("Toàn Thành phố", url_for("compliance.index")))
+    if scope is None:
+        return crumbs
+    city_root = figures.table_root(None)
+    ids = [int(part) for part in scope.path.strip("/").split("/") if part]
+    units = {unit.id: unit for unit in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    for unit_id in ids:
+        unit = units.get(unit_id)
+        if unit is None or not access.can_see_unit(current_user, unit):
+            continue
+        if home is None and city_root is not None and unit.id == city_root.id:
+            continue  # the city's top unit is the city view itself
+        endpoint = url_for("compliance.index") if home is not None and unit.id == home.id else \
+            url_for("compliance.unit", unit_id=unit.id)
+        crumbs.append((unit.name, endpoint))
+    return crumbs
+
+
+def _scope_name(scope: Unit | None) -> str:
+    return scope.name if scope is not None else "Toàn Thành phố"
+
+
+# -- the report: /compliance and /compliance/units/<id> ------------------------------------------
+
+
+@bp.route("")
+@feature_required("compliance")
+def index():
+    return _report(access.scope_root(current_user))
+
+
+@bp.route("/units/<int:unit_id>")
+@feature_required("compliance")
+def unit(unit_id: int):
+    scope = _visible_unit(unit_id)
+    home = access.scope_root(current_user)
+    if home is not None and scope.id == home.id:
+        return redirect(url_for("compliance.index", **request.args))
+    return _report(scope)
+
+
+def _report(scope: Unit | None):
+    now = clock.now()
+    today = _today(now)
+    launch = figures.launch_day()
+    form = FilterForm(formdata=request.args)
+    context = dict(scope=scope, scope_name=_scope_name(scope), crumbs=_crumbs(scope), form=form, presets=PERIODS,
+                   columns=report.COLUMNS, groups=report.header_groups(), today=today)
+    if scope is not None:
+        context.update(_unit_history(scope, now, today, launch))
+    if not form.validate():
+        query = _read_query(FilterForm(formdata=None), today)
+        return render_page_or_part("compliance/report.html", "compliance/_report.html", status=422,
+                                   query=query, table=None, **context)
+    query = _read_query(form, today)
+    calendar = load_calendar()
+    table = figures.table(scope, query.period, now=now, calendar=calendar)
+    lines = report.sort_lines(table.lines, query.sort, query.descending)
+    is_leaf = scope is not None and not any(line.kind == "unit" for line in table.lines)
+    overdue = []
+    if is_leaf:
+        overdue = db.session.scalars(figures.overdue_cases(scope, query.period, now=now)
+                                     .options(selectinload(Case.unit), selectinload(Case.handler))
+                                     .limit(OVERDUE_PAGE_SIZE)).all()
+    trend = figures.weekly_trend(scope, report.trend_weeks(query.period, launch), now=now)
+    return render_page_or_part(
+        "compliance/report.html", "compliance/_report.html", query=query, table=table, lines=lines,
+        total=table.total, headline=report.headline(table.total),
+        period_label=report.period_label(query.period, launch), chart=weekly_chart(trend), trend=trend,
+        is_leaf=is_leaf, overdue=overdue, now=now, calendar=calendar, **context)
+
+
+def _unit_history(scope: Unit, now: datetime, today: date, launch: date | None) -> dict:
+    """A unit's page: its figures month by month, and its inspections."""
+    calendar = load_calendar()
+    months = [(month, figures.figures_for(scope, month, now=now, calendar=calendar))
+              for month in report.history_months(today, launch)]
+    history = db.session.scalars(Inspection.history_of(scope).options(selectinload(Inspection.recorded_by))).all()
+    return {"history": months, "inspections": history, "may_record": inspections.may_record(current_user)}
+
+
+# -- the overdue case list -----------------------------------------------------------------------
+
+
+@bp.route("/overdue", defaults={"unit_id": None})
+@bp.route("/units/<int:unit_id>/overdue")
+@feature_required("compliance")
+def overdue(unit_id: int | None):
+    scope = _scope(unit_id)
+    now = clock.now()
+    today = _today(now)
+    form = FilterForm(formdata=request.args)
+    valid = form.validate()
+    query = _read_query(form if valid else FilterForm(formdata=None), today)
+    where = figures.overdue_cases_where(scope, query.period, now=now)
+    total = db.session.scalar(select(func.count(Case.id)).where(where))
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    cases = db.session.scalars(figures.overdue_cases(scope, query.period, now=now)
+                               .options(selectinload(Case.unit), selectinload(Case.handler))
+                               .offset((page_number - 1) * OVERDUE_PAGE_SIZE).limit(OVERDUE_PAGE_SIZE)).all()
+    pages = max(1, -(-total // OVERDUE_PAGE_SIZE))
+    return render_page_or_part(
+        "compliance/overdue.html", "compliance/_overdue.html", status=200 if valid else 422,
+        scope=scope, scope_name=_scope_name(scope), crumbs=_crumbs(scope), form=form, query=query,
+        presets=PERIODS, cases=cases, total=total, page_number=page_number, pages=pages, now=now, calendar=load_calendar(),
+        period_label=report.period_label(query.period, figures.launch_day()))
+
+
+# -- exports -------------------------------------------------------------------------------------
+
+
+def _record_export(target: str, detail: str, now: datetime) -> None:
+    audit.record("export", now=now, actor=current_user, target=target, detail=detail, address=request.remote_addr)
+    db.session.commit()
+
+
+def _valid_query_or_422(form: FilterForm, today: date) -> Query:
+    if not form.validate():
+        messages = [error for field in form for error in field.errors]
+        abort_with(422, " ".join(messages))
+    return _read_query(form, today)
+
+
+@bp.route("/table.xlsx", defaults={"unit_id": None})
+@bp.route("/units/<int:unit_id>/table.xlsx")
+@feature_required("compliance")
+def table_xlsx(unit_id: int | None):
+    scope = _scope(unit_id)
+    now = clock.now()
+    query = _valid_query_or_422(FilterForm(formdata=request.args), _today(now))
+    label = report.period_label(query.period, figures.launch_day())
+    scope_name = _scope_name(scope)
+    _record_export("compliance.table", f"Bảng tình hình xử lý: {scope_name}, {label}", now)
+    table = figures.table(scope, query.period, now=now, calendar=load_calendar())
+    lines = report.sort_lines(table.lines, query.sort, query.descending)
+    # Plain values now: the rows are written after this request's session is gone.
+    rows = [[line.label] + [column.raw(line.figures) for column in report.COLUMNS] for line in lines]
+    rows.append(["Tổng cộng"] + [column.raw(table.total) for column in report.COLUMNS])
+
+    share_index = 1 + [column.key for column in report.COLUMNS].index("satisfied_share")
+    sheet = Sheet(
+        title="Tình hình xử lý",
+        heading=[f"Tình hình tiếp nhận, xử lý phản ánh, kiến nghị: {scope_name}",
+                 f"Kỳ báo cáo: {label}; số liệu tính đến {moment(now)}",
+                 report.headline(table.total)],
+        header=["Đơn vị"] + [report.full_label(column) for column in report.COLUMNS],
+        rows=rows, widths=[48] + [12] * len(report.COLUMNS), formats={share_index: "0.0%"})
+    return xlsx_response(f"tinh-hinh-xu-ly-{_today(now).isoformat()}.xlsx", [sheet])
+
+
+@bp.route("/overdue.xlsx", defaults={"unit_id": None})
+@bp.route("/units/<int:unit_id>/overdue.xlsx")
+@feature_required("compliance")
+def overdue_xlsx(unit_id: int | None):
+    scope = _scope(unit_id)
+    now = clock.now()
+    query = _valid_query_or_422(FilterForm(formdata=request.args), _today(now))
+    calendar = load_calendar()
+    label = report.period_label(query.period, figures.launch_day())
+    scope_name = _scope_name(scope)
+    _record_export("compliance.overdue", f"Danh sách phản ánh quá hạn: {scope_name}, {label}", now)
+    statement = (select(Case.code, Case.title, Unit.name, Case.received_at, Case.due_at, Case.state,
+                        Case.paused_at, User.full_name, Case.transfer_count, Case.extension_count)
+                 .outerjoin(Unit, Unit.id == Case.unit_id).outerjoin(User, User.id == Case.handler_id)
+                 .where(figures.overdue_cases_where(scope, query.period, now=now))
+                 .order_by(Case.due_at, Case.id))
+
+    def rows():
+        # Streamed from the database five hundred at a time, written out as they come.
+        for row in db.session.execute(statement.execution_options(yield_per=500)):
+            judged = row.paused_at if row.state == "paused" and row.paused_at else now
+            yield [row.code, row.title, row.name, _local_naive(row.received_at), _local_naive(row.due_at),
+                   calendar.describe_remaining(row.due_at, judged), STATES.get(row.state, row.state),
+                   row.full_name or "", row.transfer_count, row.extension_count]
+
+    sheet = Sheet(
+        title="Phản ánh quá hạn",
+        heading=[f"Phản ánh, kiến nghị quá hạn chưa xử lý: {scope_name}",
+                 f"Tiếp nhận {label}; tính đến {moment(now)}"],
+        header=["Mã", "Tiêu đề", "Đơn vị đang xử lý", "Tiếp nhận", "Hạn xử lý", "Quá hạn", "Trạng thái",
+                "Cán bộ xử lý", "Số lần chuyển", "Số lần gia hạn"],
+        rows=rows(), widths=[12, 60, 40, 17, 17, 26, 22, 28, 10, 10],
+        formats={3: "dd/mm/yyyy hh:mm", 4: "dd/mm/yyyy hh:mm"})
+    return xlsx_response(f"phan-anh-qua-han-{_today(now).isoformat()}.xlsx", [sheet])
+
+
+def _local_naive(value: datetime | None) -> datetime | None:
+    # Spreadsheets have no time zones: the cell shows Hanoi's wall clock.
+    return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
+
+
+# -- the overdue letter --------------------------------------------------------------------------
+
+
+def _letter(scope: Unit | None, form: LetterForm, now: datetime) -> tuple[Letter, date]:
+    today = _today(now)
+    chosen = form.date.data or today
+    at = None if chosen >= today else figures.day_start(chosen + timedelta(days=1))
+    listed = figures.overdue_units(scope, at, now=now)
+    lines = [LetterLine(item.unit.name, item.unit.parent.name if item.unit.parent else "", item.open_overdue)
+             for item in listed]
+    total = sum(line.count for line in lines)
+    when = f"{now.astimezone(LOCAL_TZ):%H} giờ {now.astimezone(LOCAL_TZ):%M} ngày {day(today)}" if at is None \
+        else f"hết ngày {day(chosen)}"
+    where = "" if scope is None else f" trong phạm vi {scope.name}"
+    issuer = current_user.unit.name
+    if lines:
+        named = ", ".join(f"{line.name} ({number(line.count)})" for line in lines)
+        opening = (f"Qua theo dõi trên Hệ thống tiếp nhận, xử lý phản ánh, kiến nghị của Thành phố (ứng dụng iHanoi), "
+                   f"tính đến {when}{where}, còn {number(len(lines))} đơn vị để phản ánh, kiến nghị quá hạn chưa "
+                   f"xử lý gồm: {named} (tổng cộng {number(total)} phản ánh, kiến nghị; chi tiết tại danh sách kèm theo).")
+    else:
+        opening = (f"Qua theo dõi trên Hệ thống tiếp nhận, xử lý phản ánh, kiến nghị của Thành phố (ứng dụng iHanoi), "
+                   f"tính đến {when}{where}, không còn đơn vị nào để phản ánh, kiến nghị quá hạn chưa xử lý.")
+    request_text = (f"{issuer} đề nghị Thủ trưởng các đơn vị nêu trên khẩn trương chỉ đạo xử lý dứt điểm các phản ánh, "
+                    "kiến nghị quá hạn, trả lời và công khai kết quả cho người dân trên ứng dụng iHanoi; kiểm điểm, "
+                    "làm rõ trách nhiệm của tập thể, cá nhân để phản ánh, kiến nghị quá hạn.")
+    local_today = now.astimezone(LOCAL_TZ)
+    letter = Letter(
+        issuer=issuer, superior=current_user.unit.parent.name if current_user.unit.parent else "",
+        place_date=f"Hà Nội, ngày {local_today:%d} tháng {local_today:%m} năm {local_today:%Y}",
+        title="Danh sách đơn vị để phản ánh, kiến nghị quá hạn chưa xử lý",
+        opening=opening, request=request_text, lines=lines, total=total)
+    return letter, chosen
+
+
+def _letter_form(now: datetime) -> LetterForm:
+    form = LetterForm(formdata=request.args)
+    valid = form.validate()
+    if valid and form.date.data and form.date.data > _today(now):
+        form.date.errors.append(f"Ngày ở ô “Tính đến ngày” không được sau ngày hôm nay ({day(_today(now))}).")
+        valid = False
+    form.is_valid = valid
+    return form
+
+
+@bp.route("/overdue-letter")
+@feature_required("compliance")
+def overdue_letter():
+    now = clock.now()
+    scope = access.scope_root(current_user)
+    form = _letter_form(now)
+    if not form.is_valid:
+        return render_page_or_part("compliance/overdue_letter.html", "compliance/_letter.html", status=422,
+                                   form=form, letter=None, scope=scope)
+    letter, chosen = _letter(scope, form, now)
+    return render_page_or_part("compliance/overdue_letter.html", "compliance/_letter.html", form=form,
+                               letter=letter, chosen=chosen, scope=scope)
+
+
+@bp.route("/overdue-letter.docx")
+@feature_required("compliance")
+def overdue_letter_docx():
+    now = clock.now()
+    scope = access.scope_root(current_user)
+    form = _letter_form(now)
+    if not form.is_valid:
+        abort_with(422, " ".join(form.date.errors))
+    letter, chosen = _letter(scope, form, now)
+    _record_export("compliance.overdue_letter", f"Thông báo đơn vị quá hạn: {_scope_name(scope)}, đến {day(chosen)}", now)
+    return docx_response(f"thong-bao-don-vi-qua-han-{chosen.isoformat()}.docx", letter)
+
+
+# -- inspections ---------------------------------------------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/inspections/new", methods=["GET", "POST"])
+@feature_required("compliance")
+def new_inspection(unit_id: int):
+    scope = _visible_unit(unit_id)
+    if not inspections.may_record(current_user):
+        abort(403)
+    now = clock.now()
+    form = InspectionForm(today=_today(now))
+    if form.validate_on_submit():
+        inspections.record(scope, recorded_by=current_user, now=now, inspected_on=form.inspected_on.data,
+                           inspectors=form.inspectors.data, findings=form.findings.data,
+                           conclusion=form.conclusion.data, follow_up_due=form.follow_up_due.data)
+        db.session.commit()
+        flash(f"Đã ghi nhận kết quả kiểm tra {scope.name} ngày {day(form.inspected_on.data)}.", "success")
+        return redirect(url_for("compliance.unit", unit_id=scope.id) + "#inspections")
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_part("compliance/inspection_form.html", "compliance/_inspection_form.html",
+                               status=status, form=form, scope=scope, crumbs=_crumbs(scope))
+
+
+# -- the year-end list ---------------------------------------------------------------------------
+
+
+def _year_end(scope: Unit | None, year: int, now: datetime):
+    missing = units_missing_roster(year, now)
+    units = figures.year_end_units(scope, year, now=now, missing_roster=missing)
+    handlers = figures.year_end_handlers(scope, year, now=now)
+    return units, handlers, missing is not None
+
+
+@bp.route("/year-end")
+@feature_required("compliance")
+def year_end():
+    now = clock.now()
+    scope = access.scope_root(current_user)
+    form = YearForm(formdata=request.args)
+    if not form.validate():
+        return render_page_or_part("compliance/year_end.html", "compliance/_year_end.html", status=422,
+                                   form=form, units=None, scope=scope, scope_name=_scope_name(scope))
+    year = form.chosen_year(_today(now).year)
+    units, handlers, roster_known = _year_end(scope, year, now)
+    return render_page_or_part("compliance/year_end.html", "compliance/_year_end.html", form=form, year=year,
+                               units=units, handlers=handlers, roster_known=roster_known, scope=scope,
+                               scope_name=_scope_name(scope))
+
+
+@bp.route("/year-end.xlsx")
+@feature_required("compliance")
+def year_end_xlsx():
+    now = clock.now()
+    scope = access.scope_root(current_user)
+    form = YearForm(formdata=request.args)
+    if not form.validate():
+        abort_with(422, " ".join(form.year.errors))
+    year = form.chosen_year(_today(now).year)
+    scope_name = _scope_name(scope)
+    _record_export("compliance.year_end", f"Danh sách cuối năm {year}: {scope_name}", now)
+    units, handlers, roster_known = _year_end(scope, year, now)
+    unit_header = ["Đơn vị", "Trực thuộc", "Trả lời trễ hạn", "Quá hạn chưa xử lý", "Tổng quá hạn"]
+    if roster_known:
+        unit_header.append("Chưa gửi danh sách cán bộ")
+    unit_rows = [[line.unit.name, line.unit.parent.name if line.unit.parent else "", line.answered_late,
+                  line.open_overdue, line.overdue] + (["Có" if line.missing_roster else ""] if roster_known else [])
+                 for line in units]
+    handler_rows = [[line.handler.full_name, line.handler.unit.name, line.answered_late, line.open_overdue,
+                     line.overdue] for line in handlers]
+    heading = [f"Danh sách cuối năm {year}: {scope_name}", f"Số liệu tính đến {moment(now)}"]
+    return xlsx_response(f"danh-sach-cuoi-nam-{year}.xlsx", [
+        Sheet("Đơn vị", heading, unit_header, unit_rows, [48, 36, 14, 14, 14, 16]),
+        Sheet("Cán bộ", heading, ["Cán bộ", "Đơn vị", "Trả lời trễ hạn", "Quá hạn chưa xử lý", "Tổng quá hạn"],
+              handler_rows, [32, 48, 14, 14, 14]),
+    ])
+
+
+@bp.app_template_global("compliance_here")
+def here(**args) -> str:
+    """This page's URL with other query args (the same unit, another period or order)."""
+    return url_for(request.endpoint, **dict(request.view_args or {}), **args)
