@@ -1,0 +1,230 @@
+"""Finding any case while the citizen waits on the line: by code, phone, name, or words, without accents.
+
+One interface, `search_cases`, over two back ends chosen by the database:
+
+- SQLite: the FTS5 table `case_search` (tokenizer `unicode61 remove_diacritics 2`) over the citizen's
+  name, address, title and content, with đ/Đ replaced by d/D in SQL before FTS5 folds the rest. Triggers
+  on `cases` keep it current, so rows inserted by bulk Core inserts (the demo, the benchmark) are found too.
+- PostgreSQL: IMMUTABLE wrappers around `unaccent` (`portal_fold`, `portal_search_words`,
+  `portal_case_search_text`) and `pg_trgm` GIN indexes on the folded name and the folded text: an
+  expression index, so the database keeps it current on every insert and update.
+
+Both are made by migration 0005. Codes and phones are index hits on `cases.code` and
+`cases.citizen_phone_digits`; words are matched as word prefixes ("dong d" finds "Đống Đa") through
+the indexes above, never by reading the table. Results are ranked by what matched: exact code, then
+phone, then the citizen's name, then address, title and text; within a rank, newest case first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.orm import selectinload
+
+from portal.domain import access
+from portal.domain.codes import normalize_code
+from portal.domain.phones import phone_digits
+from portal.domain.text import words as folded_words
+from portal.extensions import db
+from portal.models import Case, CaseEvent, User
+
+# What matched, best first; the labels are what the operator reads beside a result.
+MATCH_LABELS = {
+    "code": "Mã phản ánh",
+    "phone": "Số điện thoại",
+    "name": "Tên người phản ánh",
+    "text": "Địa chỉ, tiêu đề, nội dung",
+}
+# A query longer than this is cut (an operator types a few words; a pasted page is not a search).
+MAX_QUERY_CHARS = 200
+# At most this many words are looked for; more add nothing but cost.
+MAX_WORDS = 12
+# Words need at least this many letters in all before the text indexes are asked.
+MIN_TEXT_CHARS = 2
+DEFAULT_LIMIT = 30
+
+# Objects the migration makes by hand, outside the models: schema comparison must leave them alone.
+SEARCH_TABLE_PREFIX = "case_search"
+SEARCH_INDEX_PREFIX = "ix_cases_search_"
+
+
+def is_search_index_object(name: str | None, type_: str) -> bool:
+    """True for the FTS5 table (and its shadow tables) and the trigram indexes of the case search."""
+    if not name:
+        return False
+    if type_ == "table":
+        return name == SEARCH_TABLE_PREFIX or name.startswith(SEARCH_TABLE_PREFIX + "_")
+    if type_ == "index":
+        return name.startswith(SEARCH_INDEX_PREFIX)
+    return False
+
+
+@dataclass
+class Hit:
+    """One case found, with what matched and its latest event."""
+
+    case: Case
+    match: str
+    last_event: CaseEvent | None = None
+
+    @property
+    def match_label(self) -> str:
+        return MATCH_LABELS[self.match]
+
+
+@dataclass
+class SearchOutcome:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    # The case whose code is exactly the query: the page opens it directly.
+    exact_case: Case | None = None
+    # The query read as a phone number (national digits), when it is one.
+    phone: str | None = None
+    # True when the query was longer than MAX_QUERY_CHARS and only its start was searched.
+    truncated: bool = False
+    # True when more cases matched than were returned.
+    more: bool = False
+    # True when the query had letters but too few to search the text.
+    too_short: bool = False
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.query.strip())
+
+
+def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> SearchOutcome:
+    """Cases the user may see that match what the operator typed, best match first, at most `limit`."""
+    query = (query or "").strip()
+    outcome = SearchOutcome(query=query)
+    if len(query) > MAX_QUERY_CHARS:
+        query = query[:MAX_QUERY_CHARS]
+        outcome.truncated = True
+    if not query:
+        return outcome
+
+    ranked: dict[int, str] = {}  # case id → what matched, in rank order (dicts keep insertion order)
+
+    def take(ids: list[int], match: str) -> None:
+        for case_id in ids:
+            ranked.setdefault(case_id, match)
+
+    code = normalize_code(query)
+    if code is not None:
+        take(list(db.session.scalars(select(Case.id).where(Case.code == code))), "code")
+    outcome.phone = phone_digits(query)
+    if outcome.phone is not None:
+        take(list(db.session.scalars(
+            select(Case.id).where(Case.citizen_phone_digits == outcome.phone).order_by(Case.id.desc()).limit(limit + 1)
+        )), "phone")
+
+    words = folded_words(query)[:MAX_WORDS]
+    if words and outcome.phone is None and not (code is not None and ranked):
+        if sum(len(word) for word in words) < MIN_TEXT_CHARS:
+            outcome.too_short = True
+        else:
+            backend = _backend()
+            wanted = limit + 1
+            if len(ranked) < wanted:
+                take(backend.name_matches(words, wanted + len(ranked)), "name")
+            if len(ranked) < wanted:
+                take(backend.phrase_matches(words, wanted + len(ranked)), "text")
+            if len(ranked) < wanted and len(words) > 1:
+                take(backend.all_words_matches(words, wanted + len(ranked)), "text")
+
+    outcome.more = len(ranked) > limit
+    chosen = list(ranked.items())[:limit]
+    cases = _load_visible([case_id for case_id, _ in chosen], user)
+    last_events = _last_events([case.id for case in cases.values()])
+    outcome.hits = [Hit(case=cases[case_id], match=match, last_event=last_events.get(case_id))
+                    for case_id, match in chosen if case_id in cases]
+    if code is not None:
+        outcome.exact_case = next((hit.case for hit in outcome.hits if hit.match == "code"), None)
+    return outcome
+
+
+def _load_visible(ids: list[int], user: User) -> dict[int, Case]:
+    if not ids:
+        return {}
+    cases = db.session.scalars(
+        select(Case).where(Case.id.in_(ids), access.case_filter(user))
+        .options(selectinload(Case.unit), selectinload(Case.category))
+    )
+    return {case.id: case for case in cases}
+
+
+def _last_events(case_ids: list[int]) -> dict[int, CaseEvent]:
+    """The latest event of each case: one lookup on the (case_id, id) index per case."""
+    if not case_ids:
+        return {}
+    latest = (select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(case_ids))
+              .group_by(CaseEvent.case_id).scalar_subquery())
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.id.in_(latest)).options(selectinload(CaseEvent.to_unit))
+    )
+    return {event.case_id: event for event in events}
+
+
+def _backend():
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return SqliteSearch()
+    if dialect == "postgresql":
+        return PostgresSearch()
+    raise RuntimeError(f"no case search for the {dialect} database")
+
+
+class SqliteSearch:
+    """FTS5 over folded text; the words are plain letters and digits, quoted, so nothing is FTS syntax."""
+
+    def name_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._match("citizen_name : " + self._phrase(words), limit)
+
+    def phrase_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._match(self._phrase(words), limit)
+
+    def all_words_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._match(" AND ".join(f'"{word}"*' for word in words), limit)
+
+    @staticmethod
+    def _phrase(words: list[str]) -> str:
+        # The last word is a prefix: the operator is still typing it.
+        return '"' + " ".join(words) + '"*'
+
+    @staticmethod
+    def _match(expression: str, limit: int) -> list[int]:
+        rows = db.session.execute(
+            text("SELECT rowid FROM case_search WHERE case_search MATCH :expression ORDER BY rowid DESC LIMIT :limit"),
+            {"expression": expression, "limit": limit},
+        )
+        return [row[0] for row in rows]
+
+
+class PostgresSearch:
+    """Trigram-indexed LIKE on folded text padded with spaces, so " dong d" matches at word starts only."""
+
+    @staticmethod
+    def _name():
+        return func.portal_search_words(Case.citizen_name)
+
+    @staticmethod
+    def _text():
+        return func.portal_case_search_text(Case.citizen_name, Case.address, Case.title, Case.content)
+
+    def name_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._ids(self._name().like(self._pattern(words)), limit)
+
+    def phrase_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._ids(self._text().like(self._pattern(words)), limit)
+
+    def all_words_matches(self, words: list[str], limit: int) -> list[int]:
+        searched = self._text()
+        return self._ids(and_(*(searched.like(self._pattern([word])) for word in words)), limit)
+
+    @staticmethod
+    def _pattern(words: list[str]) -> str:
+        # Words hold letters and digits only (no % or _), so the pattern needs no escaping.
+        return "% " + " ".join(words) + "%"
+
+    @staticmethod
+    def _ids(condition, limit: int) -> list[int]:
+        return list(db.session.scalars(select(Case.id).where(condition).order_by(Case.id.desc()).limit(limit)))
