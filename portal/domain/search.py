@@ -12,10 +12,12 @@ One interface, `search_cases`, over two back ends chosen by the database:
 Both are made by migration 0005. Codes and phones are index hits on `cases.code` and
 `cases.citizen_phone_digits`; words are matched as word prefixes ("dong d" finds "Đống Đa") through
 the indexes above, never by reading the table. Results are ranked by what matched: exact code, then
-phone, then the citizen's name, then address, title and text; within a rank, newest case first.
+phone, then the citizen's name, then address, title and text. Within a rank the newest cases (highest
+id) are the ones taken, shown latest received first.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select, text
@@ -102,11 +104,14 @@ def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> Searc
     if not query:
         return outcome
 
-    ranked: dict[int, str] = {}  # case id → what matched, in rank order (dicts keep insertion order)
+    # case id → (rank, what matched), in rank order; the first, best match of a case wins.
+    ranked: dict[int, tuple[int, str]] = {}
+    ranks = itertools.count()
 
     def take(ids: list[int], match: str) -> None:
+        rank = next(ranks)
         for case_id in ids:
-            ranked.setdefault(case_id, match)
+            ranked.setdefault(case_id, (rank, match))
 
     code = normalize_code(query)
     if code is not None:
@@ -124,19 +129,26 @@ def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> Searc
         else:
             backend = _backend()
             wanted = limit + 1
-            if len(ranked) < wanted:
-                take(backend.name_matches(words, wanted + len(ranked)), "name")
-            if len(ranked) < wanted:
-                take(backend.phrase_matches(words, wanted + len(ranked)), "text")
-            if len(ranked) < wanted and len(words) > 1:
-                take(backend.all_words_matches(words, wanted + len(ranked)), "text")
+            # Whole words before a word still being typed: "dong da" is Đống Đa before Đồng đang.
+            finders = [("name", backend.name_matches), ("text", backend.words_matches),
+                       ("text", backend.phrase_matches)]
+            if len(words) > 1:
+                finders.append(("text", backend.all_words_matches))
+            for match, finder in finders:
+                if len(ranked) >= wanted:
+                    break
+                take(finder(words, wanted + len(ranked)), match)
 
     outcome.more = len(ranked) > limit
-    chosen = list(ranked.items())[:limit]
+    chosen = sorted(ranked.items(), key=lambda item: item[1][0])[:limit]
     cases = _load_visible([case_id for case_id, _ in chosen], user)
     last_events = _last_events([case.id for case in cases.values()])
-    outcome.hits = [Hit(case=cases[case_id], match=match, last_event=last_events.get(case_id))
-                    for case_id, match in chosen if case_id in cases]
+    hits = sorted(
+        ((rank, Hit(case=cases[case_id], match=match, last_event=last_events.get(case_id)))
+         for case_id, (rank, match) in chosen if case_id in cases),
+        key=lambda ranked_hit: (ranked_hit[0], -ranked_hit[1].case.received_at.timestamp()),
+    )
+    outcome.hits = [hit for _, hit in hits]
     if code is not None:
         outcome.exact_case = next((hit.case for hit in outcome.hits if hit.match == "code"), None)
     return outcome
@@ -174,21 +186,28 @@ def _backend():
 
 
 class SqliteSearch:
-    """FTS5 over folded text; the words are plain letters and digits, quoted, so nothing is FTS syntax."""
+    """FTS5 over folded text; the words are plain letters and digits, quoted, so nothing is FTS syntax.
+
+    Each finder gives case ids, newest first: the citizen's name as a phrase; the whole words as a
+    phrase; the phrase with its last word unfinished; every word anywhere (each a word start).
+    """
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._match("citizen_name : " + self._phrase(words), limit)
+        return self._match("citizen_name : " + self._phrase(words, prefix=True), limit)
+
+    def words_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._match(self._phrase(words, prefix=False), limit)
 
     def phrase_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._match(self._phrase(words), limit)
+        return self._match(self._phrase(words, prefix=True), limit)
 
     def all_words_matches(self, words: list[str], limit: int) -> list[int]:
         return self._match(" AND ".join(f'"{word}"*' for word in words), limit)
 
     @staticmethod
-    def _phrase(words: list[str]) -> str:
-        # The last word is a prefix: the operator is still typing it.
-        return '"' + " ".join(words) + '"*'
+    def _phrase(words: list[str], *, prefix: bool) -> str:
+        # With prefix, the last word may be unfinished: the operator is still typing it.
+        return '"' + " ".join(words) + ('"*' if prefix else '"')
 
     @staticmethod
     def _match(expression: str, limit: int) -> list[int]:
@@ -211,19 +230,23 @@ class PostgresSearch:
         return func.portal_case_search_text(Case.citizen_name, Case.address, Case.title, Case.content)
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._name().like(self._pattern(words)), limit)
+        return self._ids(self._name().like(self._pattern(words, prefix=True)), limit)
+
+    def words_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._ids(self._text().like(self._pattern(words, prefix=False)), limit)
 
     def phrase_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._text().like(self._pattern(words)), limit)
+        return self._ids(self._text().like(self._pattern(words, prefix=True)), limit)
 
     def all_words_matches(self, words: list[str], limit: int) -> list[int]:
         searched = self._text()
-        return self._ids(and_(*(searched.like(self._pattern([word])) for word in words)), limit)
+        return self._ids(and_(*(searched.like(self._pattern([word], prefix=True)) for word in words)), limit)
 
     @staticmethod
-    def _pattern(words: list[str]) -> str:
-        # Words hold letters and digits only (no % or _), so the pattern needs no escaping.
-        return "% " + " ".join(words) + "%"
+    def _pattern(words: list[str], *, prefix: bool) -> str:
+        # Words hold letters and digits only (no % or _), so the pattern needs no escaping. The folded
+        # text starts and ends with a space, so " dong da " is two whole words.
+        return "% " + " ".join(words) + ("%" if prefix else " %")
 
     @staticmethod
     def _ids(condition, limit: int) -> list[int]:
