@@ -5,9 +5,9 @@ One interface, `search_cases`, over two back ends chosen by the database:
 - SQLite: the FTS5 table `case_search` (tokenizer `unicode61 remove_diacritics 2`) over the citizen's
   name, address, title and content, with đ/Đ replaced by d/D in SQL before FTS5 folds the rest. Triggers
   on `cases` keep it current, so rows inserted by bulk Core inserts (the demo, the benchmark) are found too.
-- PostgreSQL: IMMUTABLE wrappers around `unaccent` (`portal_fold`, `portal_search_words`,
-  `portal_case_search_text`) and `pg_trgm` GIN indexes on the folded name and the folded text: an
-  expression index, so the database keeps it current on every insert and update.
+- PostgreSQL: the table `case_search` holds each case's folded name and folded text (IMMUTABLE wrappers
+  around `unaccent`: `portal_fold`, `portal_search_words`, `portal_case_search_text`), written by a
+  trigger on `cases`, with `pg_trgm` GIN indexes that answer LIKE '% dong d%'.
 
 Both are made by migration 0005. Codes and phones are index hits on `cases.code` and
 `cases.citizen_phone_digits`; words are matched as word prefixes ("dong d" finds "Đống Đa") through
@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, column, func, select, table, text
 from sqlalchemy.orm import selectinload
 
 from portal.domain import access
@@ -45,19 +45,18 @@ MAX_WORDS = 12
 MIN_TEXT_CHARS = 2
 DEFAULT_LIMIT = 30
 
-# Objects the migration makes by hand, outside the models: schema comparison must leave them alone.
-SEARCH_TABLE_PREFIX = "case_search"
-SEARCH_INDEX_PREFIX = "ix_cases_search_"
+# Made by the migration by hand, outside the models: schema comparison must leave them alone.
+SEARCH_TABLE = "case_search"
 
 
 def is_search_index_object(name: str | None, type_: str) -> bool:
-    """True for the FTS5 table (and its shadow tables) and the trigram indexes of the case search."""
+    """True for the search table (on SQLite also FTS5's shadow tables) and its indexes."""
     if not name:
         return False
     if type_ == "table":
-        return name == SEARCH_TABLE_PREFIX or name.startswith(SEARCH_TABLE_PREFIX + "_")
+        return name == SEARCH_TABLE or name.startswith(SEARCH_TABLE + "_")
     if type_ == "index":
-        return name.startswith(SEARCH_INDEX_PREFIX)
+        return name.startswith("ix_" + SEARCH_TABLE + "_")
     return False
 
 
@@ -219,28 +218,23 @@ class SqliteSearch:
 
 
 class PostgresSearch:
-    """Trigram-indexed LIKE on folded text padded with spaces, so " dong d" matches at word starts only."""
+    """Trigram-indexed LIKE on the folded text in `case_search`, padded with spaces, so " dong d" matches
+    at word starts only. Each finder gives case ids, newest first, as SqliteSearch's do."""
 
-    @staticmethod
-    def _name():
-        return func.portal_search_words(Case.citizen_name)
-
-    @staticmethod
-    def _text():
-        return func.portal_case_search_text(Case.citizen_name, Case.address, Case.title, Case.content)
+    _index = table("case_search", column("case_id"), column("name_words"), column("text_words"))
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._name().like(self._pattern(words, prefix=True)), limit)
+        return self._ids(self._index.c.name_words.like(self._pattern(words, prefix=True)), limit)
 
     def words_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._text().like(self._pattern(words, prefix=False)), limit)
+        return self._ids(self._index.c.text_words.like(self._pattern(words, prefix=False)), limit)
 
     def phrase_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._text().like(self._pattern(words, prefix=True)), limit)
+        return self._ids(self._index.c.text_words.like(self._pattern(words, prefix=True)), limit)
 
     def all_words_matches(self, words: list[str], limit: int) -> list[int]:
-        searched = self._text()
-        return self._ids(and_(*(searched.like(self._pattern([word], prefix=True)) for word in words)), limit)
+        text_words = self._index.c.text_words
+        return self._ids(and_(*(text_words.like(self._pattern([word], prefix=True)) for word in words)), limit)
 
     @staticmethod
     def _pattern(words: list[str], *, prefix: bool) -> str:
@@ -248,6 +242,6 @@ class PostgresSearch:
         # text starts and ends with a space, so " dong da " is two whole words.
         return "% " + " ".join(words) + ("%" if prefix else " %")
 
-    @staticmethod
-    def _ids(condition, limit: int) -> list[int]:
-        return list(db.session.scalars(select(Case.id).where(condition).order_by(Case.id.desc()).limit(limit)))
+    def _ids(self, condition, limit: int) -> list[int]:
+        case_id = self._index.c.case_id
+        return list(db.session.scalars(select(case_id).where(condition).order_by(case_id.desc()).limit(limit)))

@@ -14,6 +14,41 @@ from portal.models.call import CALL_OUTCOMES, CALL_TOPICS
 from portal.models.case import PRIORITIES
 
 
+INVALID_CHOICE = "Giá trị đã chọn không có trong danh sách. Vui lòng chọn lại."
+
+
+class _VietnameseChoiceMessages:
+    """WTForms says "Not a valid choice" in English; the operator reads Vietnamese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(INVALID_CHOICE) from None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(INVALID_CHOICE) from None
+
+
+class ChoiceField(_VietnameseChoiceMessages, SelectField):
+    pass
+
+
+class ChoiceRadioField(_VietnameseChoiceMessages, RadioField):
+    pass
+
+
+class DayField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Ngày không đúng định dạng (ngày/tháng/năm).") from None
+
+
 def optional_int(value):
     """A select's value as an int, or None for the empty "choose…" option."""
     if value in ("", None):
@@ -31,20 +66,25 @@ def case_code(form, field):
         raise ValidationError("Mã phản ánh gồm 8 ký tự, ví dụ K7QX-4M9R.")
 
 
+TOPIC_CHOICES = [SelectChoice(code, label) for code, label in CALL_TOPICS.items()]
+OUTCOME_CHOICES = [SelectChoice("", "— Chọn kết quả —"),
+                   *(SelectChoice(code, label) for code, label in CALL_OUTCOMES.items())]
+PRIORITY_CHOICES = [SelectChoice(code, label) for code, label in PRIORITIES.items()]
+
+
 class CallForm(FlaskForm):
     """The call on the line. Every field may stay empty until the call ends."""
 
-    caller_phone = StringField("Số điện thoại người gọi", validators=[Optional(), Length(max=32), vietnamese_phone],
-                               render_kw={"inputmode": "tel", "autocomplete": "off"})
-    topic = RadioField("Chủ đề", choices=[SelectChoice(code, label) for code, label in CALL_TOPICS.items()], validators=[Optional()],
-                       validate_choice=True)
-    case_code = StringField("Mã phản ánh liên quan", validators=[Optional(), Length(max=16), case_code],
-                            render_kw={"autocomplete": "off", "placeholder": "VD: K7QX-4M9R"})
+    caller_phone = StringField("Số điện thoại người gọi", validators=[
+        Optional(), Length(max=32, message="Số điện thoại tối đa 32 ký tự."), vietnamese_phone],
+        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    topic = ChoiceRadioField("Chủ đề", choices=TOPIC_CHOICES, validators=[Optional()])
+    case_code = StringField("Mã phản ánh liên quan", validators=[
+        Optional(), Length(max=16, message="Mã phản ánh gồm 8 ký tự, ví dụ K7QX-4M9R."), case_code],
+        render_kw={"autocomplete": "off", "placeholder": "VD: K7QX-4M9R"})
     notes = TextAreaField("Ghi chú", validators=[Optional(), Length(max=4000, message="Ghi chú tối đa 4.000 ký tự.")],
                           render_kw={"rows": 3})
-    outcome = SelectField("Kết quả cuộc gọi", choices=[SelectChoice("", "— Chọn kết quả —"),
-                                                        *(SelectChoice(code, label) for code, label in CALL_OUTCOMES.items())],
-                          validators=[Optional()])
+    outcome = ChoiceField("Kết quả cuộc gọi", choices=OUTCOME_CHOICES, validators=[Optional()])
 
     def validate_for_end(self) -> bool:
         """The extra rule when the operator ends the call: topic and outcome chosen."""
@@ -64,14 +104,14 @@ class NewCaseForm(FlaskForm):
     citizen_name = StringField("Họ và tên người phản ánh", validators=[
         DataRequired("Nhập họ và tên người gọi."), Length(max=120, message="Họ và tên tối đa 120 ký tự.")])
     citizen_phone = StringField("Số điện thoại", validators=[
-        DataRequired("Nhập số điện thoại để đơn vị liên hệ và báo kết quả."), Length(max=32), vietnamese_phone],
+        DataRequired("Nhập số điện thoại để đơn vị liên hệ và báo kết quả."),
+        Length(max=32, message="Số điện thoại tối đa 32 ký tự."), vietnamese_phone],
         render_kw={"inputmode": "tel"})
     citizen_email = EmailField("Thư điện tử (nếu có)", validators=[
-        Optional(), Length(max=120), Email("Thư điện tử không đúng định dạng.", check_deliverability=False)])
-    category = SelectField("Lĩnh vực", coerce=optional_int, validators=[DataRequired("Chọn lĩnh vực.")])
-    priority = SelectField("Mức độ", choices=[SelectChoice(code, label) for code, label in PRIORITIES.items()],
-                           default="normal")
-    ward = SelectField("Phường, xã nơi xảy ra", coerce=optional_int, validators=[Optional()])
+        Optional(), Length(max=120, message="Thư điện tử tối đa 120 ký tự."), Email("Thư điện tử không đúng định dạng.", check_deliverability=False)])
+    category = ChoiceField("Lĩnh vực", coerce=optional_int, validators=[DataRequired("Chọn lĩnh vực.")])
+    priority = ChoiceField("Mức độ", choices=PRIORITY_CHOICES, default="normal")
+    ward = ChoiceField("Phường, xã nơi xảy ra", coerce=optional_int, validators=[Optional()])
     address = StringField("Địa chỉ cụ thể", validators=[Length(max=300, message="Địa chỉ tối đa 300 ký tự.")],
                           render_kw={"placeholder": "Số nhà, ngõ, đường"})
     title = StringField("Tiêu đề", validators=[
@@ -87,8 +127,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField("Từ ngày", validators=[Optional()])
-    end = DateField("Đến ngày", validators=[Optional()])
+    start = DayField("Từ ngày", validators=[Optional()])
+    end = DayField("Đến ngày", validators=[Optional()])
 
     def period(self, today: date) -> tuple[date, date]:
         end = self.end.data or today
