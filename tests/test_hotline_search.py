@@ -110,6 +110,10 @@ def test_unfinished_last_word_matches_as_the_operator_types(corpus):
     assert "pothole" in found(corpus, "nguyen thi ho")
 
 
+def test_one_letter_typed_after_a_word_does_not_narrow_yet(corpus):
+    assert found(corpus, "tran van dong d") == found(corpus, "tran van dong") == ["rubbish"]
+
+
 @pytest.mark.parametrize("written", ["0912 345 678", "0912.345.678", "+84912345678", "84-912-345-678", "0912345678"])
 def test_phone_written_any_way_finds_the_callers_case(corpus, written):
     outcome = search_cases(written, corpus["hotline"])

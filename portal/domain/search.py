@@ -2,12 +2,13 @@
 
 One interface, `search_cases`, over two back ends chosen by the database:
 
-- SQLite: the FTS5 table `case_search` (tokenizer `unicode61 remove_diacritics 2`) over the citizen's
-  name, address, title and content, with đ/Đ replaced by d/D in SQL before FTS5 folds the rest. Triggers
-  on `cases` keep it current, so rows inserted by bulk Core inserts (the demo, the benchmark) are found too.
-- PostgreSQL: the table `case_search` holds each case's folded name and folded text (IMMUTABLE wrappers
-  around `unaccent`: `portal_fold`, `portal_search_words`, `portal_case_search_text`), written by a
-  trigger on `cases`, with `pg_trgm` GIN indexes that answer LIKE '% dong d%'.
+- SQLite: the FTS5 tables `case_search` (the citizen's name, address, title and content) and
+  `case_search_name` (the name alone), tokenizer `unicode61 remove_diacritics 2`, with đ/Đ replaced by
+  d/D in SQL before FTS5 folds the rest. Triggers on `cases` keep them current, so rows inserted by bulk
+  Core inserts (the demo, the benchmark) are found too.
+- PostgreSQL: the table `case_search` holds each case's folded name and folded text as tsvectors
+  (`portal_fold`, an IMMUTABLE wrapper around `unaccent`, then the 'simple' configuration), written by
+  a trigger on `cases`, with GIN indexes that answer phrases such as 'dong <-> da:*'.
 
 Both are made by migration 0005. Codes and phones are index hits on `cases.code` and
 `cases.citizen_phone_digits`; words are matched as word prefixes ("dong d" finds "Đống Đa") through
@@ -20,7 +21,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, column, func, select, table, text
+from sqlalchemy import column, func, select, table, text
 from sqlalchemy.orm import selectinload
 
 from portal.domain import access
@@ -122,6 +123,9 @@ def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> Searc
         )), "phone")
 
     words = folded_words(query)[:MAX_WORDS]
+    if len(words) > 1 and len(words[-1]) == 1 and words[-1].isalpha():
+        # One letter just typed after a word narrows nothing yet, and every word starting with it is many.
+        words = words[:-1]
     if words and outcome.phone is None and not (code is not None and ranked):
         if sum(len(word) for word in words) < MIN_TEXT_CHARS:
             outcome.too_short = True
@@ -187,21 +191,22 @@ def _backend():
 class SqliteSearch:
     """FTS5 over folded text; the words are plain letters and digits, quoted, so nothing is FTS syntax.
 
-    Each finder gives case ids, newest first: the citizen's name as a phrase; the whole words as a
-    phrase; the phrase with its last word unfinished; every word anywhere (each a word start).
+    Each finder gives case ids, newest first: the citizen's name as a phrase (in `case_search_name`);
+    the whole words as a phrase; the phrase with its last word unfinished; every word anywhere.
     """
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._match("citizen_name : " + self._phrase(words, prefix=True), limit)
+        return self._match("case_search_name", self._phrase(words, prefix=True), limit)
 
     def words_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._match(self._phrase(words, prefix=False), limit)
+        return self._match("case_search", self._phrase(words, prefix=False), limit)
 
     def phrase_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._match(self._phrase(words, prefix=True), limit)
+        return self._match("case_search", self._phrase(words, prefix=True), limit)
 
     def all_words_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._match(" AND ".join(f'"{word}"*' for word in words), limit)
+        *whole, last = words
+        return self._match("case_search", " AND ".join([*(f'"{word}"' for word in whole), f'"{last}"*']), limit)
 
     @staticmethod
     def _phrase(words: list[str], *, prefix: bool) -> str:
@@ -209,39 +214,56 @@ class SqliteSearch:
         return '"' + " ".join(words) + ('"*' if prefix else '"')
 
     @staticmethod
-    def _match(expression: str, limit: int) -> list[int]:
+    def _match(index: str, expression: str, limit: int) -> list[int]:
+        # `index` is one of the two table names above, never user input.
         rows = db.session.execute(
-            text("SELECT rowid FROM case_search WHERE case_search MATCH :expression ORDER BY rowid DESC LIMIT :limit"),
+            text(f"SELECT rowid FROM {index} WHERE {index} MATCH :expression ORDER BY rowid DESC LIMIT :limit"),
             {"expression": expression, "limit": limit},
         )
         return [row[0] for row in rows]
 
 
 class PostgresSearch:
-    """Trigram-indexed LIKE on the folded text in `case_search`, padded with spaces, so " dong d" matches
-    at word starts only. Each finder gives case ids, newest first, as SqliteSearch's do."""
+    """tsvector phrases over the folded words in `case_search` (GIN-indexed); the words are plain letters
+    and digits, so nothing is tsquery syntax. Each finder gives case ids, newest first, as SqliteSearch's do.
 
-    _index = table("case_search", column("case_id"), column("name_words"), column("text_words"))
+    Newest first is asked in two steps, because the planner cannot tell how many cases a phrase matches:
+    first among the most recent cases only (a common phrase fills the page there at once), then, when
+    that is not enough, through the index over all cases (a rare phrase has few candidates to sort).
+    """
+
+    RECENT_WINDOW = 20_000
+    _index = table("case_search", column("case_id"), column("name_vector"), column("text_vector"))
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._index.c.name_words.like(self._pattern(words, prefix=True)), limit)
+        return self._ids("name_vector", self._phrase(words, prefix=True), limit)
 
     def words_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._index.c.text_words.like(self._pattern(words, prefix=False)), limit)
+        return self._ids("text_vector", self._phrase(words, prefix=False), limit)
 
     def phrase_matches(self, words: list[str], limit: int) -> list[int]:
-        return self._ids(self._index.c.text_words.like(self._pattern(words, prefix=True)), limit)
+        return self._ids("text_vector", self._phrase(words, prefix=True), limit)
 
     def all_words_matches(self, words: list[str], limit: int) -> list[int]:
-        text_words = self._index.c.text_words
-        return self._ids(and_(*(text_words.like(self._pattern([word], prefix=True)) for word in words)), limit)
+        *whole, last = words
+        return self._ids("text_vector", " & ".join([*whole, f"{last}:*"]), limit)
 
     @staticmethod
-    def _pattern(words: list[str], *, prefix: bool) -> str:
-        # Words hold letters and digits only (no % or _), so the pattern needs no escaping. The folded
-        # text starts and ends with a space, so " dong da " is two whole words.
-        return "% " + " ".join(words) + ("%" if prefix else " %")
+    def _phrase(words: list[str], *, prefix: bool) -> str:
+        return " <-> ".join(words) + (":*" if prefix else "")
 
-    def _ids(self, condition, limit: int) -> list[int]:
-        case_id = self._index.c.case_id
-        return list(db.session.scalars(select(case_id).where(condition).order_by(case_id.desc()).limit(limit)))
+    def _ids(self, vector: str, tsquery: str, limit: int) -> list[int]:
+        query = func.to_tsquery("simple", tsquery)
+        recent = (select(self._index.c.case_id, self._index.c[vector])
+                  .order_by(self._index.c.case_id.desc()).limit(self.RECENT_WINDOW).subquery())
+        ids = list(db.session.scalars(
+            select(recent.c.case_id).where(recent.c[vector].bool_op("@@")(query))
+            .order_by(recent.c.case_id.desc()).limit(limit)
+        ))
+        if len(ids) >= limit:
+            return ids
+        # "+ 0": sort the index's candidates rather than walk the primary key hoping to meet them.
+        return list(db.session.scalars(
+            select(self._index.c.case_id).where(self._index.c[vector].bool_op("@@")(query))
+            .order_by((self._index.c.case_id + 0).desc()).limit(limit)
+        ))

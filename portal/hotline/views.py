@@ -14,11 +14,11 @@ from portal.domain.codes import normalize_code
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import local
 from portal.domain.phones import phone_digits
+from portal.domain.text import fold
 from portal.errors import abort_with
 from portal.extensions import db
 from portal.hotline.forms import CallForm, NewCaseForm, PeriodForm
 from portal.models import Case, Category, Unit
-from portal.domain.text import fold
 from portal.web import feature_required, is_htmx_request, render_page_or_part
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
@@ -218,7 +218,7 @@ def _fill_case_choices(form: NewCaseForm) -> tuple[dict[int, Category], dict[int
         group = parent.name.removeprefix("UBND ") if parent is not None and parent.kind == "district" else "Phường, xã"
         choices.append(SelectChoice(ward.id, ward.name.removeprefix("UBND "), optgroup=group))
     choices.sort(key=lambda choice: (fold(choice.optgroup), fold(choice.label)))
-    form.ward.choices = [SelectChoice("", "— Chưa rõ (Văn phòng UBND Thành phố phân loại) —"), *choices]
+    form.ward.choices = [SelectChoice("", "— Chưa rõ —"), *choices]
     return categories, wards
 
 
