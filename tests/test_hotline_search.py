@@ -78,9 +78,9 @@ def test_lower_case_query_finds_text_stored_in_capitals(corpus):
     assert found(corpus, "mat nuoc doi can") == ["capitals"]
 
 
-@pytest.mark.parametrize("query", ["Đường Láng", "đường láng", "duong lang", "Duong Lang"])
-def test_d_with_stroke_folds_to_d_in_query_and_text(corpus, query):
-    assert found(corpus, query) == ["pothole"]
+def test_d_with_stroke_folds_to_d_in_query_and_text(corpus):
+    for query in ("Đường Láng", "đường láng", "duong lang", "Duong Lang"):
+        assert found(corpus, query) == ["pothole"], query
 
 
 def test_citizen_name_with_d_stroke_found_without_accents(corpus):
@@ -114,18 +114,18 @@ def test_one_letter_typed_after_a_word_does_not_narrow_yet(corpus):
     assert found(corpus, "tran van dong d") == found(corpus, "tran van dong") == ["rubbish"]
 
 
-@pytest.mark.parametrize("written", ["0912 345 678", "0912.345.678", "+84912345678", "84-912-345-678", "0912345678"])
-def test_phone_written_any_way_finds_the_callers_case(corpus, written):
-    outcome = search_cases(written, corpus["hotline"])
-    assert outcome.phone == "0912345678"
-    assert [(hit.case.code, hit.match) for hit in outcome.hits] == [("K7QX-4M9R", "phone")]
+def test_phone_written_any_way_finds_the_callers_case(corpus):
+    for written in ("0912 345 678", "0912.345.678", "+84912345678", "84-912-345-678", "0912345678"):
+        outcome = search_cases(written, corpus["hotline"])
+        assert outcome.phone == "0912345678", written
+        assert [(hit.case.code, hit.match) for hit in outcome.hits] == [("K7QX-4M9R", "phone")], written
 
 
-@pytest.mark.parametrize("typed", ["K7QX-4M9R", "k7qx4m9r", " k7qx 4m9r "])
-def test_exact_code_is_the_case_itself(corpus, typed):
-    outcome = search_cases(typed, corpus["hotline"])
-    assert outcome.exact_case is corpus["cases"]["pothole"]
-    assert outcome.hits[0].match == "code"
+def test_exact_code_is_the_case_itself(corpus):
+    for typed in ("K7QX-4M9R", "k7qx4m9r", " k7qx 4m9r "):
+        outcome = search_cases(typed, corpus["hotline"])
+        assert outcome.exact_case is corpus["cases"]["pothole"], typed
+        assert outcome.hits[0].match == "code"
 
 
 def test_nothing_found_is_an_empty_result(corpus):
@@ -133,12 +133,14 @@ def test_nothing_found_is_an_empty_result(corpus):
     assert outcome.searched and outcome.hits == [] and outcome.exact_case is None
 
 
-@pytest.mark.parametrize("query", ['"', "*", "OR", "'", "%", '"dong da" OR "lang"', "dong*", "100%", "_",
-                                   "'; DROP TABLE cases; --", "NEAR(dong da)", "dong AND", "-dong", "^lang",
-                                   "{title}: lang", "citizen_name : dong", "láng'", "\\", "(", "dong)"])
-def test_sql_and_fts_syntax_characters_do_not_error(corpus, query):
-    outcome = search_cases(query, corpus["hotline"])
-    assert isinstance(outcome.hits, list)
+SYNTAX = ['"', "*", "OR", "'", "%", '"dong da" OR "lang"', "dong*", "100%", "_", "'; DROP TABLE cases; --",
+          "NEAR(dong da)", "dong AND", "-dong", "^lang", "{title}: lang", "citizen_name : dong", "láng'", "\\",
+          "(", "dong)", "a <-> b", "!x & y:*", "nguyen | tran"]
+
+
+def test_sql_and_fts_syntax_characters_do_not_error(corpus):
+    for query in SYNTAX:
+        assert isinstance(search_cases(query, corpus["hotline"]).hits, list), query
     assert db.session.scalar(select(Case.id).where(Case.code == "K7QX-4M9R")) is not None
 
 
@@ -247,10 +249,10 @@ def test_a_2000_character_query_on_the_page_says_it_was_cut(app, corpus):
     assert "chỉ tìm theo 200 ký tự đầu" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", ['"', "*", "OR", "'", "%", "\" OR '1'='1", "dong%' --"])
-def test_syntax_characters_on_the_page_answer_200(app, corpus, query):
+def test_syntax_characters_on_the_page_answer_200(app, corpus):
     client = signed_in_client(app, corpus["hotline"])
-    assert client.get("/hotline", query_string={"q": query}).status_code == 200
+    for query in [*SYNTAX, "\" OR '1'='1", "dong%' --"]:
+        assert client.get("/hotline", query_string={"q": query}).status_code == 200, query
 
 
 def test_a_phone_query_offers_to_start_the_call_and_file_a_case(app, corpus):

@@ -232,7 +232,7 @@ class PostgresSearch:
     that is not enough, through the index over all cases (a rare phrase has few candidates to sort).
     """
 
-    RECENT_WINDOW = 20_000
+    RECENT_WINDOW = 5_000
     _index = table("case_search", column("case_id"), column("name_vector"), column("text_vector"))
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
