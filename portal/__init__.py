@@ -31,7 +31,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
     # Batch mode lets Alembic alter SQLite tables (it copies them), and is harmless on PostgreSQL.
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                     include_name=_made_by_models)
     login_manager.init_app(app)
 
     from portal import cli, errors, web
@@ -49,6 +50,13 @@ def create_app(config: type | dict | None = None) -> Flask:
             raise
         app.register_blueprint(views.bp)
     return app
+
+
+def _made_by_models(name, type_, parent_names) -> bool:
+    """Autogenerate compares only what the models describe: the hand-made search index is left alone."""
+    from portal.domain.search import is_search_index_object
+
+    return not is_search_index_object(name, type_)
 
 
 def _refuse_development_secret_in_production(app: Flask) -> None:

@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from portal.domain import codes, formatting
@@ -270,6 +270,9 @@ def _demo_cases(rng, now, count, units, handlers) -> dict:
         event_rows.extend(events)
     db.session.execute(insert(Case), case_rows)
     db.session.execute(insert(CaseEvent), event_rows)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The ids above were given explicitly: move the sequence past them, or the next new case collides.
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
     states = {}
     for row in case_rows:
         states[row["state"]] = states.get(row["state"], 0) + 1

@@ -116,3 +116,15 @@ class Factory:
         row = add_row(roster, entry, fields.pop("now", datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)))
         db.session.commit()
         return row
+    def call(self, operator: User, started_at: datetime, topic: str | None = "case_status",
+             ended_at: datetime | None = None, case: Case | None = None, caller_phone: str | None = None,
+             outcome: str | None = "resolved", notes: str = ""):
+        """A hotline call as logged; still on the line when ended_at is None."""
+        from portal.models import Call
+
+        call = Call(operator_id=operator.id, started_at=started_at, topic=topic, case=case, notes=notes,
+                    caller_phone=caller_phone, caller_phone_digits=phone_digits(caller_phone), outcome=outcome,
+                    ended_at=ended_at)
+        db.session.add(call)
+        db.session.commit()
+        return call

@@ -3,6 +3,7 @@ from portal.models.api_client import ApiClient
 from portal.models.attachment import Attachment
 from portal.models.audit import AuditEntry
 from portal.models.calendar import CalendarException
+from portal.models.call import Call
 from portal.models.case import Case, CaseEvent
 from portal.models.category import Category
 from portal.models.inspection import Inspection
@@ -19,6 +20,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "CalendarException",
+    "Call",
     "Case",
     "CaseEvent",
     "Category",

@@ -1,0 +1,1 @@
+"""Hotline 1022: search any case, log calls, file cases for callers."""
