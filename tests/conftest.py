@@ -42,7 +42,18 @@ def _app_for(url: str, tmp_path: Path | None = None, **overrides):
 
     for key, value in settings.items():
         setattr(Config, key, value)
-    return create_app(Config)
+    app = create_app(Config)
+    # Tests hold one app context, so Flask reuses it (and its `g`) for every request; forget the last
+    # request's signed-in user and CSRF token, so each test client is who its own cookie says.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
+    return app
+
+
+def _forget_previous_request() -> None:
+    from flask import g
+
+    for name in ("_login_user", "csrf_token", "csrf_valid"):
+        g.pop(name, None)
 
 
 def _migrate(url: str) -> None:

@@ -177,12 +177,12 @@ def test_a_stale_form_says_who_changed_the_case_and_keeps_the_typed_answer(app, 
     assert _fresh(working_case).state == "in_progress"
 
 
-def test_an_action_the_role_may_not_take_gets_409_and_changes_nothing(app, make, places):
+def test_a_reading_role_is_refused_with_403_and_nothing_changes(app, make, places):
     case = make.case(unit=places["ward"], state="assigned")
     chair = signed_in_client(app, make.user("chair", places["district"]))
     token = _token(chair, case)
     response = chair.post(f"/cases/{case.code}/actions/take", data={"csrf_token": token, "take-version": "1"})
-    assert response.status_code == 409
+    assert response.status_code == 403
     assert "Vai trò “Chủ tịch UBND quận, huyện” không được thực hiện “Nhận xử lý”." in response.get_data(as_text=True)
     assert _fresh(case).state == "assigned" and _events(case) == ["received"]
 

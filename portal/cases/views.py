@@ -16,7 +16,7 @@ from portal.domain.attachments import MAX_FILE_BYTES
 from portal.domain.codes import normalize_code
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import local
-from portal.errors import error_response
+from portal.errors import abort_with, error_response
 from portal.extensions import db
 from portal.models import Attachment, Case, CaseEvent, Unit, User
 from portal.models.unit import UNIT_KINDS
@@ -52,6 +52,9 @@ def act(code: str, group_name: str):
     action = request.form.get("intent") or group.actions[0]
     if action not in group.actions:
         abort(400)
+    if current_user.role not in workflow.ACTING_ROLES:
+        # A reading role (hotline, chair, inspector) is refused outright, whatever the form holds.
+        abort_with(403, workflow.refusal(action, current_user, case))
     seen_version = form.seen_version()
     try:
         outcome = workflow.perform(action, case, current_user, form.values(), now=clock.now(),

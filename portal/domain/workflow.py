@@ -91,10 +91,13 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     _t("reject", "Từ chối tiếp nhận", ["rejected"], "Đã từ chối tiếp nhận phản ánh.",
        city_office=OPEN, unit_lead={"assigned", "in_progress", "paused"}),
     _t("rate", "Ghi nhận đánh giá của người dân", ["rated", "reopened"], "Đã ghi nhận đánh giá của người dân.",
-       handler={"answered"}, unit_lead={"answered"}, city_office={"answered"}, hotline={"answered"}),
+       handler={"answered"}, unit_lead={"answered"}, city_office={"answered"}),
     _t("close", "Hoàn thành", ["closed"], "Đã hoàn thành phản ánh.",
        unit_lead={"answered"}, city_office={"answered"}),
 )}
+
+# Roles that may take some action on some case; every other role only reads (the hotline, chairs, inspectors).
+ACTING_ROLES = frozenset(role for transition in TRANSITIONS.values() for role in transition.allowed)
 
 # A handler acts on the cases given to them; these actions are open to any handler of the unit.
 HANDLER_ANY_CASE = frozenset({"take", "note"})

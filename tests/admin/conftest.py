@@ -1,19 +1,7 @@
 """Fixtures for the administrator's pages: a small city, an administrator signed in, and posting with a token."""
 import pytest
-from flask import g
 
 from tests.conftest import csrf_token_from
-
-
-@pytest.fixture(autouse=True)
-def requests_do_not_share_the_signed_in_user(app):
-    """Tests run inside one app context, so `g` outlives a request: forget the previous request's user and
-    CSRF token, so two test clients (an administrator and the person they create) stay two people."""
-
-    @app.before_request
-    def forget_previous_request():
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
 
 
 @pytest.fixture

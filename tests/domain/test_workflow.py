@@ -20,7 +20,7 @@ REASON = "Chờ người dân bổ sung hình ảnh hiện trường."
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 # The table of allowed starts, written out independently of the code: action -> role -> states.
-# Roles not listed (chair, inspector, admin, and hotline except for the rating) may do nothing.
+# Roles not listed (chair, inspector, admin, hotline) may do nothing: the hotline reads, it never changes a case.
 OPEN = "received assigned in_progress paused"
 UNIT_STATES = "assigned in_progress paused answered closed rejected"
 EXPECTED = {
@@ -42,7 +42,7 @@ EXPECTED = {
     "return_case": {"handler": "assigned in_progress", "unit_lead": "assigned in_progress"},
     "transfer": {"city_office": "assigned in_progress", "unit_lead": "assigned in_progress"},
     "reject": {"city_office": OPEN, "unit_lead": "assigned in_progress paused"},
-    "rate": {"handler": "answered", "unit_lead": "answered", "city_office": "answered", "hotline": "answered"},
+    "rate": {"handler": "answered", "unit_lead": "answered", "city_office": "answered"},
     "close": {"unit_lead": "answered", "city_office": "answered"},
 }
 # What each action leaves the case in (None: the state does not change; a dict: by starting state).
@@ -250,7 +250,7 @@ def test_a_case_passed_on_twice_is_flagged(make, world):
 
 def test_unsatisfied_rating_reopens_with_a_new_deadline(make, world):
     case = _case_for(make, world, "rate", "answered")
-    _perform("rate", case, world["hotline"], {"rating": "unsatisfied"})
+    _perform("rate", case, world["city_office"], {"rating": "unsatisfied"})
     assert case.state == "in_progress" and case.rating == "unsatisfied" and case.answered_at is None
     # 10 working days after Monday 16/11/2026 (24/11 is a holiday): Tuesday 1/12/2026 17:00.
     assert case.due_at == datetime(2026, 12, 1, 17, 0, tzinfo=TZ)

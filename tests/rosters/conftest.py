@@ -3,7 +3,6 @@ and a campaign due on Friday 20/11/2026 (the fixed clock is Monday 16/11/2026, 0
 from datetime import date
 
 import pytest
-from flask import g
 
 from tests.conftest import signed_in_client
 
@@ -37,17 +36,7 @@ def city(make):
 
 @pytest.fixture
 def signed_in(app):
-    """signed_in(user) → a test client signed in as that user.
-
-    The tests hold one app context for the whole test, so every request shares its `g`, where
-    Flask-Login keeps the signed-in user and Flask-WTF the CSRF token: forget them at each request,
-    so each client is who its own cookie says.
-    """
-    def forget_user() -> None:
-        for name in ("_login_user", "csrf_token", "csrf_valid"):
-            g.pop(name, None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
+    """signed_in(user) → a test client signed in as that user."""
     return lambda user: signed_in_client(app, user)
 
 
