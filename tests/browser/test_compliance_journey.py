@@ -19,6 +19,7 @@ def test_city_office_sorts_drills_down_and_downloads_the_letter_and_table(live_s
     city = build(make)
     make.user("city_office", city["office"], username="vp.pakn", full_name="Phạm Thu Hà")
     sign_in(page, live_server, "vp.pakn")
+    page.wait_for_url(lambda url: "/login" not in url)  # signed in before going on
     page.goto(f"{live_server}/compliance")
     assert "Tiếp nhận 15 phản ánh, kiến nghị" in page.locator("#headline").inner_text()
 
