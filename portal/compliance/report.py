@@ -1,12 +1,12 @@
 """How the figures are laid out for people: the table's columns, the period chosen, the headline."""
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from portal.domain import figures as f
 from portal.domain.formatting import day, number, percent
+from portal.domain.text import fold
 
 MAX_TREND_WEEKS = 26
 MIN_TREND_WEEKS = 8
@@ -103,8 +103,7 @@ def period_label(period: f.Period, launch: date | None) -> str:
 
 def name_key(text: str) -> tuple[str, str]:
     """Vietnamese alphabetical order, near enough: accents folded (đ as d), then the exact name."""
-    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return ("".join(char for char in folded if not unicodedata.combining(char)).lower(), text)
+    return (fold(text), text)
 
 
 def sort_lines(lines: list[f.Line], key: str, descending: bool) -> list[f.Line]:

@@ -15,7 +15,7 @@ from portal.compliance import report
 from portal.compliance.chart import weekly_chart
 from portal.compliance.exports import Letter, LetterLine, Sheet, docx_response, xlsx_response
 from portal.compliance.forms import PERIODS, FilterForm, InspectionForm, LetterForm, YearForm
-from portal.domain import access, audit, figures, inspections
+from portal.domain import access, audit, figures, inspections, rosters
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import LOCAL_TZ, day, moment, number
 from portal.errors import abort_with
@@ -29,15 +29,10 @@ bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 OVERDUE_PAGE_SIZE = 50
 
 
-def units_missing_roster(year: int, now: datetime) -> set[int] | None:
+def units_missing_roster(year: int, now: datetime) -> set[int]:
     """The ids of the units that have not submitted their roster of handlers (Công điện 05/CĐ-UBND)
-    for the year: the year-end list's "missing roster" column.
-
-    None until the rosters feature is wired in, and the column is then left out.
-    INTEGRATOR: return {unit.id for unit in portal.domain.rosters.units_missing_roster(campaign, now)}
-    with the year's campaign.
-    """
-    return None
+    in a campaign due that year: the year-end list's "missing roster" column."""
+    return rosters.units_missing_roster_in_year(year, now)
 
 
 # -- scope and the query string -----------------------------------------------------------------

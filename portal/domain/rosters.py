@@ -12,7 +12,6 @@ import csv
 import io
 import re
 import secrets
-import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sqlalchemy.orm import contains_eager
 from portal.domain import access, audit
 from portal.domain.formatting import LOCAL_TZ, number
 from portal.domain.phones import phone_digits
+from portal.domain.text import fold
 from portal.extensions import db
 from portal.models import Roster, RosterCampaign, RosterReview, RosterRow, RosterVersion, Unit, User
 from portal.models.roster import HANDLING_ROLES
@@ -186,13 +186,6 @@ _ROLE_LOOKUP = {
 _YES = {"co", "x", "1", "da tao", "da co", "roi", "yes", "true", "v", "ok"}
 _NO = {"", "khong", "chua", "0", "no", "false", "chua tao", "-"}
 ROLE_CHOICES_TEXT = ", ".join(label.lower() for label in HANDLING_ROLES.values())
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, đ as d, spaces collapsed: how names and headers are compared."""
-    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def _as_text(value) -> str:
@@ -709,6 +702,13 @@ def units_missing_roster(campaign: RosterCampaign, now: datetime) -> list[Unit]:
         if never_sent or (past_due and not accepted_in_time):
             missing.append(roster.unit)
     return sorted(missing, key=lambda unit: fold(unit.name))
+
+
+def units_missing_roster_in_year(year: int, now: datetime) -> set[int]:
+    """Ids of the units missing their roster in any campaign due within the year (the year-end list)."""
+    campaigns = db.session.scalars(select(RosterCampaign).where(
+        RosterCampaign.due_on >= date(year, 1, 1), RosterCampaign.due_on <= date(year, 12, 31)))
+    return {unit.id for campaign in campaigns for unit in units_missing_roster(campaign, now)}
 
 
 def reminder_groups(standings: list[Standing]) -> list[tuple[str, list[Standing]]]:

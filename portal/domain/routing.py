@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from portal.domain.text import fold as text_fold
 from portal.extensions import db
 from portal.models import Category, RoutingRule, Unit, WardCentroid
 
@@ -49,13 +49,8 @@ _LEADING_WORDS = ("ubnd", "uy ban nhan dan")
 
 
 def fold(text: str | None) -> str:
-    """Lower case, no accents, đ→d, words separated by one space: "P. Văn Chương" → "p van chuong"."""
-    if not text:
-        return ""
-    text = text.replace("đ", "d").replace("Đ", "D")  # đ does not decompose in Unicode
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    """Folded words only, punctuation dropped: "P. Văn Chương" → "p van chuong"."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text_fold(text)).split())
 
 
 def _core_name(name: str, prefixes: tuple[str, ...]) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 
 from portal.domain import audit
 from portal.domain.formatting import local
+from portal.domain.text import fold
 from portal.extensions import db
 from portal.models import Case, CaseEvent, Category, Unit, User
 from portal.models.case import OPEN_STATES
@@ -41,13 +41,6 @@ class UnitRuleError(ValueError):
 
 def normalize_code(text: str | None) -> str:
     return (text or "").strip().upper()
-
-
-def fold(text: str | None) -> str:
-    """Lower case without accents, đ → d: how people type a name they search for."""
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().split())
 
 
 def code_problem(code: str) -> str | None:

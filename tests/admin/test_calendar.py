@@ -83,7 +83,7 @@ def test_the_year_page_names_the_public_holidays_and_the_declared_days(admin_cli
     assert "Lịch làm việc năm 2100" in text_of(admin_client.get("/admin/calendar?year=99999"))
 
 
-def test_the_overview_counts_the_working_days_of_the_year():
+def test_the_overview_counts_the_working_days_of_the_year(app):
     overview = calendar_exceptions.year_calendar(2025, load_calendar())
     holidays_on_weekdays = [day for day in overview.days_off if day.day.weekday() < 5]
     assert overview.working_day_count == 261 - len(holidays_on_weekdays)
