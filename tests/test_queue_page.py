@@ -192,3 +192,32 @@ def test_the_unit_list_and_counts_use_the_unit_state_due_index(app, make, places
         for statement, params in queue_queries:
             plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
             assert "ix_cases_unit_state_due" in plan, plan
+
+
+def test_the_list_on_screen_exports_to_a_spreadsheet_with_every_row_and_nothing_else(app, make, places, handler):
+    import io
+
+    import openpyxl
+    from sqlalchemy import select
+
+    from portal.models import AuditEntry
+
+    overdue = [make.case(unit=places["ward"], state="assigned", due_at=at(-n - 1), title=f"Rác tồn đọng {n}")
+               for n in range(30)]  # more than one page of the list
+    make.case(unit=places["ward"], state="assigned", due_at=at(4), title="Chưa đến hạn")
+    make.case(unit=places["other"], state="assigned", due_at=at(-3), title="Vỉa hè Trúc Bạch")
+    client = client_for(app, handler)
+    page = client.get("/queue?overdue=y").get_data(as_text=True)
+    link = re.search(r'href="(/queue\.xlsx\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "overdue=y" in link, "the export link carries the filters on screen"
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    header = rows.index(next(row for row in rows if row and row[0] == "Mã"))
+    exported = [row for row in rows[header + 1:] if row and row[0]]
+    assert [row[0] for row in exported] == [case.code for case in reversed(overdue)]  # most overdue first
+    assert exported[0][7] == "Chờ xử lý" and exported[0][6].startswith("quá hạn")
+    assert all("Trúc Bạch" not in str(row) and "Chưa đến hạn" not in str(row) for row in exported)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
+    assert entry.target == "queue" and entry.actor_id == handler.id

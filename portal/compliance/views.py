@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import clock
 from portal.compliance import report
 from portal.compliance.chart import weekly_chart
-from portal.compliance.exports import Letter, LetterLine, Sheet, docx_response, xlsx_response
+from portal.exports import Letter, LetterLine, Sheet, docx_response, local_naive, xlsx_response
 from portal.compliance.forms import PERIODS, FilterForm, InspectionForm, LetterForm, YearForm
 from portal.domain import access, audit, figures, inspections, rosters
 from portal.domain.deadlines import load_calendar
@@ -276,7 +276,7 @@ def overdue_xlsx(unit_id: int | None):
         # Streamed from the database five hundred at a time, written out as they come.
         for row in db.session.execute(statement.execution_options(yield_per=500)):
             judged = row.paused_at if row.state == "paused" and row.paused_at else now
-            yield [row.code, row.title, row.name, _local_naive(row.received_at), _local_naive(row.due_at),
+            yield [row.code, row.title, row.name, local_naive(row.received_at), local_naive(row.due_at),
                    calendar.describe_remaining(row.due_at, judged), STATES.get(row.state, row.state),
                    row.full_name or "", row.transfer_count, row.extension_count]
 
@@ -289,11 +289,6 @@ def overdue_xlsx(unit_id: int | None):
         rows=rows(), widths=[12, 60, 40, 17, 17, 26, 22, 28, 10, 10],
         formats={3: "dd/mm/yyyy hh:mm", 4: "dd/mm/yyyy hh:mm"})
     return xlsx_response(f"phan-anh-qua-han-{_today(now).isoformat()}.xlsx", [sheet])
-
-
-def _local_naive(value: datetime | None) -> datetime | None:
-    # Spreadsheets have no time zones: the cell shows Hanoi's wall clock.
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
 
 
 # -- the overdue letter --------------------------------------------------------------------------

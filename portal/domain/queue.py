@@ -134,3 +134,26 @@ def queue_page(user: User, filters: QueueFilters, now: datetime, page_size: int)
     ).unique().all()
     return QueuePage(tabs=tabs, tab=tab, counts=counts, cases=list(cases), page=page, pages=pages, total=total,
                      page_size=page_size)
+
+
+def export_statement(user: User, filters: QueueFilters, now: datetime):
+    """Every case of the tab and filters the user is looking at, most urgent first, as plain columns
+    for a streamed spreadsheet (no page limit)."""
+    from portal.models import Category, Unit
+
+    conditions = _filter_conditions(user, filters, now)
+    if is_office_queue(user):
+        tab = filters.tab if filters.tab in OFFICE_TABS else "received"
+        where = [Case.state == "received" if tab == "received" else Case.extension_requested_at.isnot(None)]
+    else:
+        tab = filters.tab if filters.tab in UNIT_TABS else "open"
+        states = OPEN_TAB_STATES if tab == "open" else (tab,)
+        where = [Case.unit_id == user.unit_id, Case.state.in_(states)]
+    return (select(Case.code, Case.title, Category.name.label("category"), Case.priority, Case.received_at,
+                   Case.due_at, Case.state, Case.paused_at, User.full_name.label("handler"),
+                   Unit.name.label("unit"), Case.transfer_count)
+            .join(Category, Category.id == Case.category_id)
+            .outerjoin(User, User.id == Case.handler_id)
+            .outerjoin(Unit, Unit.id == Case.unit_id)
+            .where(*where, *conditions)
+            .order_by(Case.due_at, Case.id))

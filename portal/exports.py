@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
@@ -15,9 +16,16 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
+from portal.domain.formatting import LOCAL_TZ
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CHUNK = 64 * 1024
+
+
+def local_naive(value: datetime | None) -> datetime | None:
+    """Spreadsheet cells hold no time zone: the moment on Hanoi's wall clock."""
+    return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
 
 
 @dataclass
