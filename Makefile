@@ -66,5 +66,12 @@ test-postgres: install-dev
 		echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): PostgreSQL run skipped (required in CI)"; \
 	fi
 
+# Benchmark: PostgreSQL and 1,000,000 cases by default; `make bench DB=sqlite SCALE=200000`.
+DB ?= postgresql
+SCALE ?= 1000000
+bench: install-dev
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
+	$(BIN)/python -m bench.run --db $(DB) --scale $(SCALE)
+
 clean:
 	rm -rf $(VENV) .pytest_cache

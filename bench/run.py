@@ -82,6 +82,7 @@ def main() -> None:
         "machine": f"{os.cpu_count()} cores", "connections": args.connections, "duration_s": args.duration,
         "endpoints": results, "seed_seconds": seed_seconds,
         "max_worker_rss_mb": round(rss.max_mb, 1), "export_100k_seconds": round(export_seconds, 2),
+        "export_rows": targets["export"]["rows"],
         "export_rss_growth_mb": round(rss.export_growth_mb, 1),
     }
     Path(args.output).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -151,9 +152,13 @@ def _drive(endpoint: dict, cookie: str, args) -> dict:
     env = dict(os.environ, BENCH_COOKIE=cookie, BENCH_HX="1" if endpoint.get("part") else "0", BENCH_OUT=str(out))
     check = urllib.request.Request(BASE + endpoint["path"], headers={"Cookie": cookie, **(
         {"HX-Request": "true"} if endpoint.get("part") else {})})
-    with urllib.request.build_opener(_NoRedirect).open(check, timeout=60) as response:
-        if response.status != 200:
-            raise SystemExit(f"{endpoint['name']}: {endpoint['path']} answered {response.status}")
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(check, timeout=60) as response:
+            status = response.status
+    except urllib.error.HTTPError as answered:
+        status = answered.code
+    if status >= 400:  # a redirect (an exact case code opens the case) is a right answer
+        raise SystemExit(f"{endpoint['name']}: {endpoint['path']} answered {status}")
     subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "20s",
                     "-s", str(ROOT / "bench" / "cookie.lua"), BASE + endpoint["path"]],
                    env=env, check=True, capture_output=True)
@@ -185,10 +190,10 @@ class RssSampler(threading.Thread):
         self.master_pid = master_pid
         self.max_mb = 0.0
         self.export_growth_mb = 0.0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             for pid in _children(self.master_pid):
                 try:
                     status = Path(f"/proc/{pid}/status").read_text()
@@ -197,10 +202,10 @@ class RssSampler(threading.Thread):
                 found = re.search(r"VmRSS:\s+(\d+) kB", status)
                 if found:
                     self.max_mb = max(self.max_mb, int(found.group(1)) / 1024)
-            self._stop.wait(0.2)
+            self._halt.wait(0.2)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=2)
 
 
@@ -219,7 +224,7 @@ def _table(report: dict) -> str:
         lines.append(f"{name:<28}{figures['rps']:>9.1f}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}"
                      f"{figures['p99_ms']:>9.1f}{figures['ratio_to_healthz']:>8.2f}")
     lines.append(f"seed: {report['seed_seconds']} s · largest worker RSS: {report['max_worker_rss_mb']} MB · "
-                 f"export of 100,000 rows: {report['export_100k_seconds']} s")
+                 f"export of {report['export_rows']:,} rows: {report['export_100k_seconds']} s")
     return "\n".join(lines)
 
 

@@ -94,6 +94,15 @@ class SearchOutcome:
         return bool(self.query.strip())
 
 
+def rebuild_index_postgresql() -> None:
+    """Fill PostgreSQL's case_search from every case: after a bulk load that bypassed the triggers."""
+    db.session.execute(text("DELETE FROM case_search"))
+    db.session.execute(text(
+        "INSERT INTO case_search (case_id, name_vector, text_vector) "
+        "SELECT id, public.portal_search_vector(citizen_name), "
+        "public.portal_search_vector(concat_ws(' ', citizen_name, address, title, content)) FROM cases"))
+
+
 def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> SearchOutcome:
     """Cases the user may see that match what the operator typed, best match first, at most `limit`."""
     query = (query or "").strip()
