@@ -53,7 +53,7 @@ def test_the_operator_sees_the_new_code_big_to_read_back(desk):
     html = response.get_data(as_text=True)
     case = db.session.scalar(select(Case))
     assert response.status_code == 200
-    assert f'<p class="filed-code"' in html and f">{case.code}</p>" in html
+    assert '<p class="filed-code"' in html and f">{case.code}</p>" in html
     assert " · ".join(case.code.replace("-", "")) in html  # spelled out, character by character
     assert "UBND Phường Văn Chương" in html
 

@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, flash, make_response, redirect, reques
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.admin import forms, queries

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.domain.formatting import LOCAL_TZ, local
 from portal.domain.phones import phone_digits
 from portal.extensions import db
-from portal.models import Call, Case, User
+from portal.models import Call, User
 from portal.models.call import CALL_OUTCOMES, CALL_TOPICS
 
 # Calls not yet given a topic (still on the line, or never classified) are counted apart.

@@ -7,7 +7,7 @@ import pytest
 from flask import url_for
 
 from portal.extensions import db
-from portal.models import ApiClient, CalendarException, Category, User
+from portal.models import ApiClient, CalendarException, User
 from tests.admin.conftest import post_form, text_of
 from tests.conftest import signed_in_client
 

@@ -10,7 +10,6 @@ from portal.domain.working_time import TZ, due_at
 from portal.extensions import db
 from portal.models import AuditEntry, CalendarException
 from tests.admin.conftest import post_form, text_of
-from tests.conftest import FIXED_NOW
 
 # Friday 20/11/2026, 10:00 in Hanoi; one working day later is Monday 23/11 at the close of business.
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)

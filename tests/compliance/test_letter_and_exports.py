@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 from sqlalchemy import insert, select
 
-from portal.compliance import views
 from portal.domain import figures as f
 from portal.extensions import db
 from portal.models import AuditEntry, Case, Inspection
