@@ -34,7 +34,8 @@ def init_app(app: Flask) -> None:
         day=formatting.day,
         moment=formatting.moment,
     )
-    app.jinja_env.globals.update(percent=formatting.percent)
+    # Templates ask the one access module whether a citizen's contact may be shown.
+    app.jinja_env.globals.update(percent=formatting.percent, can_see_contact=access.can_see_contact)
     app.context_processor(_layout_context)
     app.before_request(_refuse_oversized_form)
     app.before_request(_keep_session_alive)

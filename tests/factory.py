@@ -116,6 +116,7 @@ class Factory:
         row = add_row(roster, entry, fields.pop("now", datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)))
         db.session.commit()
         return row
+
     def call(self, operator: User, started_at: datetime, topic: str | None = "case_status",
              ended_at: datetime | None = None, case: Case | None = None, caller_phone: str | None = None,
              outcome: str | None = "resolved", notes: str = ""):
