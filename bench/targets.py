@@ -31,7 +31,8 @@ def targets() -> dict:
             {"name": "queue_department", "account": "bench.department", "path": "/queue", "part": True},
             {"name": "case_page", "account": "demo.handler", "path": f"/cases/{case.code}"},
             {"name": "compliance_city", "account": "demo.office", "path": "/compliance"},
-            {"name": "compliance_district", "account": "demo.chair", "path": f"/compliance/units/{district.id}"},
+            # The chairman of the district opens his own table: /compliance is his district's.
+            {"name": "compliance_district", "account": "demo.chair", "path": "/compliance"},
             {"name": "hotline_code", "account": "demo.hotline", "path": f"/hotline?q={case.code}", "part": True},
             {"name": "hotline_phone", "account": "demo.hotline",
              "path": "/hotline?q=" + spaced_phone.replace(" ", "+"), "part": True},
