@@ -14,7 +14,6 @@ from portal.models.case import OPEN_STATES
 
 def targets() -> dict:
     ward = db.session.scalar(select(Unit).where(Unit.code == "P00193"))
-    district = db.session.scalar(select(Unit).where(Unit.code == "Q006"))
     # An open case of the demo ward (any case at a small scale, where the ward may have none open).
     case = db.session.scalar(select(Case).where(Case.unit_id == ward.id, Case.state.in_(OPEN_STATES))
                              .order_by(Case.id).limit(1)) or db.session.scalar(
