@@ -41,12 +41,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterable
 
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Select
 
+from portal.domain import rollups
 from portal.domain.formatting import LOCAL_TZ
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
-from portal.models import Case, CaseEvent, Unit, User
+from portal.models import Case, CaseEvent, Unit, User, overdue_snapshots
 from portal.models.case import OPEN_STATES
 from portal.models.types import UTCDateTime
 
@@ -211,9 +214,30 @@ def extension_granted_event() -> ColumnElement[bool]:
 def handling_days(calendar: WorkingCalendar, received_at: datetime, answered_at: datetime) -> float:
     """Thời gian xử lý of one answered case: working days (8 office hours each, on the city's working
     calendar) from receipt to the published answer. Paused time is included: it is the wait the
-    citizen saw. The figure is the median over the period's answered cases."""
+    citizen saw. Measured when the answer is published and kept on the case (`Case.handling_seconds`);
+    the figure is the median over the period's answered cases (`Figures.median_handling_days`)."""
     seconds = calendar.working_seconds_between(received_at, answered_at)
     return max(seconds, 0) / calendar.hours.seconds_per_day
+
+
+def handling_class(seconds: int) -> int:
+    """The class of a handling time: whole working days, the last class "30 days or more"."""
+    return min(max(seconds, 0) // rollups.SECONDS_PER_DAY, rollups.HANDLING_CLASSES - 1)
+
+
+def grouped_median(classes: list[int]) -> float | None:
+    """The median of values grouped in classes [k, k + 1): k plus the share of the class below the middle."""
+    total = sum(classes)
+    if total <= 0:
+        return None
+    half, below = total / 2, 0
+    for k, count in enumerate(classes):
+        if count > 0 and below + count >= half:
+            if k == len(classes) - 1:
+                return float(k)  # "30 days or more": its lower bound
+            return k + (half - below) / count
+        below += count
+    return None
 
 
 # The case rules counted per unit in one query, in table order.
@@ -278,8 +302,9 @@ class Figures:
     rated_satisfied: int = 0
     rated_accepted: int = 0
     rated_unsatisfied: int = 0
-    # Working days of each answered case, pooled so a subtree's median is the median of its cases.
-    handling_days: list[float] = field(default_factory=list, repr=False)
+    # The answered cases by handling time in whole working days (0, 1, …, 29, 30 or more): added up
+    # class by class, so a subtree's median is the median of its cases.
+    handled: list[int] = field(default_factory=lambda: [0] * rollups.HANDLING_CLASSES, repr=False)
 
     COUNTS = ("received", "answered", "answered_on_time", "answered_late", "open", "open_overdue", "paused",
               "rejected", "transferred_out", "extensions_granted", "rated_satisfied", "rated_accepted",
@@ -287,8 +312,21 @@ class Figures:
 
     def __add__(self, other: Figures) -> Figures:
         total = Figures(**{name: getattr(self, name) + getattr(other, name) for name in self.COUNTS})
-        total.handling_days = self.handling_days + other.handling_days
+        total.handled = [mine + theirs for mine, theirs in zip(self.handled, other.handled)]
         return total
+
+    def __sub__(self, other: Figures) -> Figures:
+        rest = Figures(**{name: getattr(self, name) - getattr(other, name) for name in self.COUNTS})
+        rest.handled = [mine - theirs for mine, theirs in zip(self.handled, other.handled)]
+        return rest
+
+    @classmethod
+    def from_rollup(cls, values: list[int]) -> Figures:
+        """Figures from a roll-up row (`rollups.count_columns()` order); open and overdue is not in it."""
+        named = dict(zip(rollups.COUNT_NAMES, values))
+        figures = cls(**named)
+        figures.handled = list(values[len(rollups.COUNT_NAMES):])
+        return figures
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.COUNTS}
@@ -312,9 +350,10 @@ class Figures:
 
     @property
     def median_handling_days(self) -> float | None:
-        """Thời gian xử lý (trung vị): the median of `handling_days` over the answered cases; None
-        when none is answered."""
-        return statistics.median(self.handling_days) if self.handling_days else None
+        """Thời gian xử lý (trung vị): the median of the answered cases' handling times, read from their
+        classes of whole working days as a grouped median (the class that holds the middle case, and
+        how far into it by linear interpolation); None when none is answered."""
+        return grouped_median(self.handled)
 
     @property
     def is_overdue(self) -> bool:
@@ -376,15 +415,16 @@ def _event_counts(rule: ColumnElement[bool], where, period: Period, key) -> dict
     return {(row._mapping[key] if key is not None else None): int(row.n) for row in db.session.execute(statement)}
 
 
-def _handling_times(where, period: Period, calendar: WorkingCalendar, key) -> dict[object, list[float]]:
-    statement = select(Case.received_at, Case.answered_at)
-    statement = statement.where(where, in_period(period), answered(), Case.answered_at.is_not(None))
+def _handling_classes(where, period: Period, key) -> dict[object, list[int]]:
+    statement = select(Case.handling_seconds).where(where, in_period(period), answered(),
+                                                    Case.handling_seconds.is_not(None))
     if key is not None:
         statement = statement.add_columns(key)
-    pooled: dict[object, list[float]] = {}
+    pooled: dict[object, list[int]] = {}
     for row in db.session.execute(statement.execution_options(yield_per=2000)):
         group = row._mapping[key] if key is not None else None
-        pooled.setdefault(group, []).append(handling_days(calendar, row.received_at, row.answered_at))
+        classes = pooled.setdefault(group, [0] * rollups.HANDLING_CLASSES)
+        classes[handling_class(row.handling_seconds)] += 1
     return pooled
 
 
@@ -395,23 +435,55 @@ def _assemble(counts: dict, transfers: dict, extensions: dict, times: dict) -> d
         figures = Figures(**counts.get(key, {}))
         figures.transferred_out = transfers.get(key, 0)
         figures.extensions_granted = extensions.get(key, 0)
-        figures.handling_days = times.get(key, [])
+        figures.handled = times.get(key, [0] * rollups.HANDLING_CLASSES)
         assembled[key] = figures
     return assembled
 
 
-def figures_for(root: Unit | None, period: Period, *, now: datetime, calendar: WorkingCalendar,
-                subtree: bool = True) -> Figures:
+def counted_figures_for(root: Unit | None, period: Period, *, now: datetime, subtree: bool = True) -> Figures:
     """Every figure of a unit (subtree=False), of its whole subtree, or of the city (root None),
-    counted directly in one query per family."""
+    counted directly from the cases in one query per family: what the roll-ups must equal."""
     where = _scope(root, subtree)
     result = _assemble(
         case_counts(where, period, now=now),
         _event_counts(transfer_out_event(), _event_scope(root, subtree), period, None),
         _event_counts(extension_granted_event(), where, period, None),
-        _handling_times(where, period, calendar, None),
+        _handling_classes(where, period, None),
     )
     return result.get(None, Figures())
+
+
+def figures_for(root: Unit | None, period: Period, *, now: datetime, calendar: WorkingCalendar | None = None,
+                subtree: bool = True) -> Figures:
+    """Every figure of a unit (subtree=False), of its whole subtree, or of the city (root None), read
+    from the roll-ups (`portal.domain.rollups`), open and overdue counted from the open cases."""
+    today = local_day(now)
+    if root is None:
+        keys = list(db.session.scalars(select(Unit.id).where(Unit.parent_id.is_(None)))) + [rollups.UNROUTED_KEY]
+        sums = rollups.sums(keys, period.first, period.last, today)
+        figures = Figures()
+        for values in sums.values():
+            figures = figures + Figures.from_rollup(values)
+    else:
+        children = list(db.session.scalars(select(Unit.id).where(Unit.parent_id == root.id))) if not subtree else []
+        sums = rollups.sums([root.id] + children, period.first, period.last, today)
+        figures = Figures.from_rollup(sums[root.id]) if root.id in sums else Figures()
+        for child in children:
+            if child in sums:
+                figures = figures - Figures.from_rollup(sums[child])
+    overdue = open_overdue_by_unit(_scope(root, subtree), period, now=now)
+    figures.open_overdue = sum(overdue.values())
+    return figures
+
+
+def open_overdue_by_unit(where: ColumnElement[bool], period: Period, *, now: datetime) -> dict[int | None, int]:
+    """Quá hạn chưa xử lý now, by the unit that holds the cases: counted from the open cases through
+    the partial index `ix_cases_open_due` (the rule is `open_overdue_at`)."""
+    statement = (select(Case.unit_id, func.count())
+                 .where(Case.state.in_(OPEN_STATES), Case.due_at < now, where, in_period(period),
+                        open_overdue_at(None, now=now))
+                 .group_by(Case.unit_id))
+    return {unit_id: int(count) for unit_id, count in db.session.execute(statement)}
 
 
 def figures_by_unit(root: Unit | None, period: Period, *, now: datetime,
@@ -423,7 +495,7 @@ def figures_by_unit(root: Unit | None, period: Period, *, now: datetime,
         case_counts(where, period, now=now, key=Case.unit_id),
         _event_counts(transfer_out_event(), _event_scope(root, True), period, CaseEvent.from_unit_id),
         _event_counts(extension_granted_event(), where, period, Case.unit_id),
-        _handling_times(where, period, calendar, Case.unit_id),
+        _handling_classes(where, period, Case.unit_id),
     )
 
 
@@ -464,11 +536,13 @@ def table_root(root: Unit | None) -> Unit | None:
     return tops[0] if len(tops) == 1 else None
 
 
-def table(scope: Unit | None, period: Period, *, now: datetime, calendar: WorkingCalendar) -> Table:
+def table(scope: Unit | None, period: Period, *, now: datetime, calendar: WorkingCalendar | None = None) -> Table:
     """The lines below a unit (or the city for None) with every figure: each child unit with its
     whole subtree, the unit's own cases, and city-wide the cases not routed yet. The total is the
-    sum of the lines, which is the scope's own figures."""
-    by_unit = figures_by_unit(scope, period, now=now, calendar=calendar)
+    sum of the lines, which is the scope's own figures.
+
+    Read from the roll-ups: one row per line (a child's subtree row; the unit's own cases are its
+    subtree less its children's), and the open overdue cases counted by the unit holding them."""
     root = table_root(scope)
     if root is None:
         children = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)))
@@ -476,31 +550,42 @@ def table(scope: Unit | None, period: Period, *, now: datetime, calendar: Workin
     else:
         children = list(db.session.scalars(root.children_query()))
         depth = len(_path_ids(root.path))
-    units = db.session.execute(
-        select(Unit.id, Unit.path).where(Unit.path.startswith(root.path, autoescape=True)) if root is not None
-        else select(Unit.id, Unit.path)).all()
-    line_of = {}
-    for unit_id, path in units:
-        ids = _path_ids(path)
-        line_of[unit_id] = ids[depth] if len(ids) > depth else None  # None: the root itself
-    per_line: dict[int | None, Figures] = {}
-    unrouted = Figures()
-    for unit_id, figures in by_unit.items():
-        if unit_id is UNROUTED:
-            unrouted = unrouted + figures
-            continue
-        target = line_of.get(unit_id, None)
-        per_line[target] = per_line.get(target, Figures()) + figures
+    keys = [child.id for child in children] + ([root.id] if root is not None else [])
+    if scope is None:
+        keys.append(rollups.UNROUTED_KEY)
+    sums = {key: Figures.from_rollup(values)
+            for key, values in rollups.sums(keys, period.first, period.last, local_day(now)).items()}
+    per_line: dict[int | None, Figures] = {child.id: sums.get(child.id, Figures()) for child in children}
+    if root is not None:
+        own = sums.get(root.id, Figures())
+        for child in children:
+            own = own - per_line[child.id]
+        per_line[None] = own
+    unrouted = sums.get(rollups.UNROUTED_KEY, Figures()) if scope is None else Figures()
+
+    # Open and overdue now, by the line that holds each unit's cases.
+    overdue = open_overdue_by_unit(_scope(scope, True), period, now=now)
+    if overdue:
+        paths = dict(db.session.execute(select(Unit.id, Unit.path).where(Unit.id.in_([k for k in overdue if k]))).all())
+        for unit_id, count in overdue.items():
+            if unit_id is UNROUTED:
+                unrouted.open_overdue += count
+                continue
+            ids = _path_ids(paths.get(unit_id, ""))
+            line = ids[depth] if len(ids) > depth else None
+            if line in per_line:
+                per_line[line].open_overdue += count
+
     with_children = set(db.session.scalars(
         select(Unit.parent_id).where(Unit.parent_id.in_([child.id for child in children])).distinct()
     )) if children else set()
     lines = []
     for child in children:
-        figures = per_line.get(child.id, Figures())
+        figures = per_line[child.id]
         if not child.active and not figures.received and not figures.transferred_out:
             continue  # a retired unit with nothing in the period
         lines.append(Line("unit", child, figures, has_children=child.id in with_children))
-    if root is not None and None in per_line:
+    if root is not None and (per_line[None].received or per_line[None].transferred_out or per_line[None].open):
         lines.append(Line("own", root, per_line[None]))
     if scope is None and (unrouted.received or unrouted.open):
         lines.append(Line("unrouted", None, unrouted))
@@ -559,25 +644,89 @@ class WeekPoint:
 
 
 def weekly_trend(scope: Unit | None, weeks: Iterable[Period], *, now: datetime) -> list[WeekPoint]:
-    """By week: the week's cases received and how many of them are answered, and the open overdue
-    cases at the week's end (every case received by then, judged at that moment)."""
+    """By week: the week's cases received and how many of them are answered (from the day roll-ups),
+    and the open overdue cases at the week's end: recorded once for a week that has ended
+    (`open_overdue_at_day_ends`), counted now for the week in progress."""
     weeks = list(weeks)
     if not weeks:
         return []
-    where = _scope(scope, True)
-    columns = []
-    for index, week in enumerate(weeks):
-        columns.append(_sum(and_(in_period(week), received())).label(f"r{index}"))
-        columns.append(_sum(and_(in_period(week), answered())).label(f"a{index}"))
-    totals = db.session.execute(select(*columns).where(where)).one()._mapping
+    keys = _scope_keys(scope)
+    days = rollups.daily(keys, weeks[0].first, weeks[-1].last)
+    received_at = rollups.count_columns().index("received")
+    answered_at = rollups.count_columns().index("answered")
+    ended = [week.last for week in weeks if day_start(week.last + timedelta(days=1)) <= now]
+    recorded = open_overdue_at_day_ends(scope, ended, now=now)
+    current = None
     points = []
-    for index, week in enumerate(weeks):
-        at = week.end if week.end < now else None
-        until = at or now
-        overdue = db.session.scalar(select(_sum(open_overdue_at(at, now=now)))
-                                    .where(where, Case.received_at < until))
-        points.append(WeekPoint(week, int(totals[f"r{index}"]), int(totals[f"a{index}"]), int(overdue or 0)))
+    for week in weeks:
+        inside = [values for day, values in days.items() if week.first <= day <= week.last]
+        if week.last in recorded:
+            overdue = recorded[week.last]
+        else:
+            if current is None:
+                current = sum(open_overdue_by_unit(_scope(scope, True), Period(None, local_day(now)), now=now).values())
+            overdue = current
+        points.append(WeekPoint(week, sum(values[received_at] for values in inside),
+                                sum(values[answered_at] for values in inside), overdue))
     return points
+
+
+def _scope_keys(scope: Unit | None) -> list[int]:
+    """The roll-up keys whose rows add up to a scope: its subtree, or the city's top units and the
+    cases not routed yet."""
+    if scope is not None:
+        return [scope.id]
+    return list(db.session.scalars(select(Unit.id).where(Unit.parent_id.is_(None)))) + [rollups.UNROUTED_KEY]
+
+
+RECORDED_MARK = -1  # the snapshot key that says a day was recorded (its value: the city's total)
+
+
+def open_overdue_at_day_ends(scope: Unit | None, days: list[date], *, now: datetime) -> dict[date, int]:
+    """Quá hạn chưa xử lý at the end of each past day, for a scope: {day: count}.
+
+    The end of a day is in the past and its count does not change with what happens later, so each
+    day is counted once for every unit (the `open_overdue_at` rule, by the unit that holds each case,
+    added up each subtree) and kept in `overdue_snapshots`: normally right after midnight by
+    `flask figures snapshot`, or the first time a page needs a day that was not recorded. A deadline
+    moved after the day does not change the day's count."""
+    days = sorted(set(day for day in days if day_start(day + timedelta(days=1)) <= now))
+    if not days:
+        return {}
+    keys = _scope_keys(scope)
+    rows = db.session.execute(select(overdue_snapshots.c.day, overdue_snapshots.c.unit_id, overdue_snapshots.c.open_overdue)
+                              .where(overdue_snapshots.c.day.in_(days),
+                                     overdue_snapshots.c.unit_id.in_(keys + [RECORDED_MARK]))).all()
+    recorded = {rollups._as_date(day) for day, unit_id, _ in rows if unit_id == RECORDED_MARK}
+    missing = [day for day in days if day not in recorded]
+    counts = {day: 0 for day in days}
+    for day, unit_id, count in rows:
+        if unit_id != RECORDED_MARK:
+            counts[rollups._as_date(day)] += count
+    for day in missing:
+        by_key = record_day_end(day, now=now)
+        counts[day] = sum(by_key.get(key, 0) for key in keys)
+    return counts
+
+
+def record_day_end(day: date, *, now: datetime) -> dict[int, int]:
+    """Count the open overdue cases at the end of a past day for every subtree and keep the counts
+    (the first writer wins if two count the same day). Returns {key: count}."""
+    moment = day_start(day + timedelta(days=1))
+    statement = (select(Case.unit_id, _sum(open_overdue_at(moment, now=now)))
+                 .where(Case.received_at < moment, Case.due_at < moment).group_by(Case.unit_id))
+    by_unit = {unit_id: int(count) for unit_id, count in db.session.execute(statement) if count}
+    paths = dict(db.session.execute(select(Unit.id, Unit.path)).all())
+    by_key: dict[int, int] = {}
+    for unit_id, count in by_unit.items():
+        for key in (_path_ids(paths[unit_id]) if unit_id in paths else [rollups.UNROUTED_KEY]):
+            by_key[key] = by_key.get(key, 0) + count
+    by_key[RECORDED_MARK] = sum(by_unit.values())
+    rows = [{"unit_id": key, "day": day, "open_overdue": count} for key, count in by_key.items()]
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(overdue_snapshots).values(rows).on_conflict_do_nothing())
+    db.session.commit()
+    return by_key
 
 
 @dataclass

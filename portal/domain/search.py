@@ -94,13 +94,16 @@ class SearchOutcome:
         return bool(self.query.strip())
 
 
+REBUILD_POSTGRESQL_SQL = (
+    "INSERT INTO case_search (case_id, name_vector, text_vector) "
+    "SELECT id, public.portal_search_vector(citizen_name), "
+    "public.portal_search_vector(concat_ws(' ', citizen_name, address, title, content)) FROM cases")
+
+
 def rebuild_index_postgresql() -> None:
     """Fill PostgreSQL's case_search from every case: after a bulk load that bypassed the triggers."""
     db.session.execute(text("DELETE FROM case_search"))
-    db.session.execute(text(
-        "INSERT INTO case_search (case_id, name_vector, text_vector) "
-        "SELECT id, public.portal_search_vector(citizen_name), "
-        "public.portal_search_vector(concat_ws(' ', citizen_name, address, title, content)) FROM cases"))
+    db.session.execute(text(REBUILD_POSTGRESQL_SQL))
 
 
 def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> SearchOutcome:

@@ -89,7 +89,7 @@ def test_the_table_spreadsheet_has_the_same_numbers_as_the_page(office, city):
     assert list(by_name)[0] == "UBND Quận Đống Đa"  # sorted as on the page
     assert by_name["UBND Quận Đống Đa"]["Tiếp nhận"] == 8
     assert by_name["UBND Quận Đống Đa"]["Đang xử lý: Quá hạn"] == 2
-    assert by_name["UBND Quận Đống Đa"]["Thời gian xử lý (ngày)"] == 11.4
+    assert by_name["UBND Quận Đống Đa"]["Thời gian xử lý (ngày)"] == 11.5
     assert by_name["Sở Xây dựng"]["Người dân đánh giá: Tỷ lệ hài lòng"] == 1.0
     assert by_name["Tổng cộng"]["Tiếp nhận"] == 13 and by_name["Tổng cộng"]["Từ chối"] == 2
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export"))

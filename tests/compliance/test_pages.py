@@ -42,7 +42,7 @@ def test_city_office_reads_the_headline_in_the_newspapers_words(app, make, city)
                            "Chờ phân loại, chuyển đơn vị xử lý"]
     assert _cell(html, "Q006", "received") == "8"
     assert _cell(html, "Q006", "open_overdue") == "2"
-    assert _cell(html, "Q006", "median_handling_days") == "11,4"
+    assert _cell(html, "Q006", "median_handling_days") == "11,5"
     assert _cell(html, "SO-XD", "satisfied_share") == "100,0%"
 
 
