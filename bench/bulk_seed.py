@@ -201,21 +201,29 @@ def _copy_postgresql(cases, events, log) -> None:
          # VACUUM sets the visibility map, so the covering indexes answer without reading the table.
          + ["VACUUM (ANALYZE) cases", "VACUUM (ANALYZE) case_events", "VACUUM (ANALYZE) figure_rollups"]),
     ]
-    threads = [threading.Thread(target=_run_statements, args=(name, statements, log)) for name, statements in jobs]
+    engine, failures = db.engine, []  # the engine outside the app context, for the threads
+    threads = [threading.Thread(target=_run_statements, args=(engine, name, statements, log, failures))
+               for name, statements in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise RuntimeError(f"bulk seeding failed: {failures}")
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM (ANALYZE) case_search"))
     log(f"  search index, indexes and roll-ups built in {time.monotonic() - started:.1f} s")
 
 
-def _run_statements(name: str, statements: list[str], log) -> None:
+def _run_statements(engine, name: str, statements: list[str], log, failures: list) -> None:
     started = time.monotonic()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for statement in statements:
-            connection.execute(text(statement))
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    except Exception as error:  # reported by the main thread
+        failures.append(f"{name}: {error}")
+        return
     log(f"    {name}: {time.monotonic() - started:.1f} s")
 
 

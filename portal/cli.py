@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(load_units)
     app.cli.add_command(backup)
+    app.cli.add_command(figures_group)
 
 
 @click.command("seed-demo")
@@ -106,3 +107,36 @@ def backup(destination: str) -> None:
     else:
         raise click.ClickException(f"Không hỗ trợ sao lưu cơ sở dữ liệu {url.get_backend_name()}.")
     click.echo(f"Đã sao lưu vào {destination}.")
+
+
+@click.group("figures")
+def figures_group() -> None:
+    """The compliance figures kept by the database (roll-ups and end-of-day counts)."""
+
+
+@figures_group.command("snapshot")
+@click.option("--weeks", default=26, show_default=True, help="Also record the week ends of the last WEEKS weeks.")
+def figures_snapshot(weeks: int) -> None:
+    """Record yesterday's open overdue counts (and the missing week ends): run it after midnight."""
+    from datetime import timedelta
+
+    from portal.domain import figures
+
+    now = datetime.now(timezone.utc)
+    yesterday = figures.local_day(now) - timedelta(days=1)
+    days = [yesterday] + [yesterday - timedelta(days=(yesterday.weekday() + 1) % 7 + 7 * n) for n in range(weeks)]
+    started = time.monotonic()
+    counts = figures.open_overdue_at_day_ends(None, days, now=now)
+    click.echo(f"Đã ghi số phản ánh quá hạn chưa xử lý cuối {len(counts)} ngày trong "
+               f"{time.monotonic() - started:.1f} giây.")
+
+
+@figures_group.command("rebuild")
+def figures_rebuild() -> None:
+    """Recount the roll-ups from the cases (after a bulk load made with the triggers off)."""
+    from portal.domain import rollups
+
+    started = time.monotonic()
+    rollups.rebuild()
+    db.session.commit()
+    click.echo(f"Đã tính lại số liệu tổng hợp trong {time.monotonic() - started:.1f} giây.")

@@ -27,7 +27,7 @@ def upgrade():
     dialect = op.get_bind().dialect.name
     # Plain ALTER TABLE ADD COLUMN: no batch copy of `cases`, so the search triggers of 0005 stay.
     op.add_column('cases', sa.Column('handling_seconds', sa.Integer(), nullable=True))
-    op.create_index('ix_cases_open_due', 'cases', ['due_at', 'unit_id', 'received_at', 'paused_at'], unique=False,
+    op.create_index('ix_cases_open_due', 'cases', ['due_at', 'unit_id', 'received_at', 'paused_at', 'state'], unique=False,
                     sqlite_where=sa.text(OPEN_CONDITION), postgresql_where=sa.text(OPEN_CONDITION))
     op.create_table(
         'figure_rollups',

@@ -168,7 +168,9 @@ def _report(scope: Unit | None):
         overdue = db.session.scalars(figures.overdue_cases(scope, query.period, now=now)
                                      .options(selectinload(Case.unit), selectinload(Case.handler))
                                      .limit(OVERDUE_PAGE_SIZE)).all()
-    trend = figures.weekly_trend(scope, report.trend_weeks(query.period, launch), now=now)
+    # Since launch, the table's total is every open overdue case of the scope: the week in progress.
+    trend = figures.weekly_trend(scope, report.trend_weeks(query.period, launch), now=now,
+                                 open_overdue_now=table.total.open_overdue if query.period.first is None else None)
     return render_page_or_part(
         "compliance/report.html", "compliance/_report.html", query=query, table=table, lines=lines,
         total=table.total, headline=report.headline(table.total),
@@ -178,9 +180,8 @@ def _report(scope: Unit | None):
 
 def _unit_history(scope: Unit, now: datetime, today: date, launch: date | None) -> dict:
     """A unit's page: its figures month by month, and its inspections."""
-    calendar = load_calendar()
-    months = [(month, figures.figures_for(scope, month, now=now, calendar=calendar))
-              for month in report.history_months(today, launch)]
+    periods = report.history_months(today, launch)
+    months = list(zip(periods, figures.monthly_figures(scope, periods, now=now)))
     history = db.session.scalars(Inspection.history_of(scope).options(selectinload(Inspection.recorded_by))).all()
     return {"history": months, "inspections": history, "may_record": inspections.may_record(current_user)}
 

@@ -260,8 +260,9 @@ MOMENT_FIGURES = ("open", "open_overdue", "paused")
 def _state_at(at: datetime | None) -> ColumnElement[str]:
     """The case's state at a past moment: the state its first later event left; now: its state.
 
-    A case answered or closed now, since before the moment, was already so then: its columns say it
-    without reading the events."""
+    A case answered or closed now, since before the moment, was already so then; a case not touched
+    since the moment (every action sets `updated_at`, and writes its events at that time) is in the
+    state it was then: their columns say it without reading the events."""
     if at is None:
         return Case.state
     left = (select(CaseEvent.from_state)
@@ -269,7 +270,7 @@ def _state_at(at: datetime | None) -> ColumnElement[str]:
             .order_by(CaseEvent.at, CaseEvent.id).limit(1).correlate(Case).scalar_subquery())
     settled = or_(and_(Case.state == "closed", Case.closed_at <= at),
                   and_(Case.state == "answered", Case.answered_at <= at))
-    return case((settled, Case.state), else_=func.coalesce(left, Case.state))
+    return case((settled, Case.state), (Case.updated_at <= at, Case.state), else_=func.coalesce(left, Case.state))
 
 
 def _paused_since(at: datetime | None) -> ColumnElement[datetime]:
@@ -476,6 +477,25 @@ def figures_for(root: Unit | None, period: Period, *, now: datetime, calendar: W
     return figures
 
 
+def monthly_figures(root: Unit, months: list[Period], *, now: datetime) -> list[Figures]:
+    """`figures_for` of a unit's subtree for each of some calendar months, in two queries: the month
+    roll-ups, and the open overdue cases by the month they were received."""
+    if not months:
+        return []
+    rows = rollups.monthly(root.id, [month.first for month in months])
+    result = {month.first: Figures.from_rollup(rows[month.first]) if month.first in rows else Figures()
+              for month in months}
+    span = Period(min(month.first for month in months), max(month.last for month in months))
+    statement = (select(Case.received_at)
+                 .where(Case.state.in_(OPEN_STATES), Case.due_at < now, _scope(root, True), in_period(span),
+                        open_overdue_at(None, now=now)))
+    for received_at in db.session.scalars(statement):
+        first = local_day(received_at).replace(day=1)
+        if first in result:
+            result[first].open_overdue += 1
+    return [result[month.first] for month in months]
+
+
 def open_overdue_by_unit(where: ColumnElement[bool], period: Period, *, now: datetime) -> dict[int | None, int]:
     """Quá hạn chưa xử lý now, by the unit that holds the cases: counted from the open cases through
     the partial index `ix_cases_open_due` (the rule is `open_overdue_at`)."""
@@ -643,7 +663,8 @@ class WeekPoint:
     open_overdue: int  # open and overdue at the week's end (or now, for the week in progress)
 
 
-def weekly_trend(scope: Unit | None, weeks: Iterable[Period], *, now: datetime) -> list[WeekPoint]:
+def weekly_trend(scope: Unit | None, weeks: Iterable[Period], *, now: datetime,
+                 open_overdue_now: int | None = None) -> list[WeekPoint]:
     """By week: the week's cases received and how many of them are answered (from the day roll-ups),
     and the open overdue cases at the week's end: recorded once for a week that has ended
     (`open_overdue_at_day_ends`), counted now for the week in progress."""
@@ -656,7 +677,7 @@ def weekly_trend(scope: Unit | None, weeks: Iterable[Period], *, now: datetime) 
     answered_at = rollups.count_columns().index("answered")
     ended = [week.last for week in weeks if day_start(week.last + timedelta(days=1)) <= now]
     recorded = open_overdue_at_day_ends(scope, ended, now=now)
-    current = None
+    current = open_overdue_now  # the caller may have counted it already (the table since launch)
     points = []
     for week in weeks:
         inside = [values for day, values in days.items() if week.first <= day <= week.last]

@@ -70,7 +70,7 @@ class Case(db.Model):
         Index("ix_cases_received_at", "received_at"),
         # The open cases by deadline, with what the overdue count reads: a small index however many
         # cases are answered (portal.domain.figures counts open and overdue cases through it).
-        Index("ix_cases_open_due", "due_at", "unit_id", "received_at", "paused_at",
+        Index("ix_cases_open_due", "due_at", "unit_id", "received_at", "paused_at", "state",
               sqlite_where=text(OPEN_CONDITION), postgresql_where=text(OPEN_CONDITION)),
         # The City Office's extension requests waiting for a decision.
         Index("ix_cases_extension_requested_at", "extension_requested_at"),

@@ -141,6 +141,10 @@ def test_rolled_up_figures_equal_the_direct_count_after_any_history(world, data,
                       f"{unit.name}{'' if subtree else ' (own)'} {period}")
         table = f.table(None, period, now=now)
         _same(table.total, f.counted_figures_for(None, period, now=now), f"city table total {period}")
+    months = f.Period(None, now.astimezone(TZ).date()).months(f.launch_day())
+    for unit in world["units"]:
+        for month, rolled in zip(months, f.monthly_figures(unit, months, now=now)):
+            _same(rolled, f.counted_figures_for(unit, month, now=now), f"{unit.name}, month {month}")
     kept = _rows()
     rollups.rebuild()
     assert _rows() == kept, "the rows the triggers kept differ from a full recount"
