@@ -60,6 +60,11 @@ COLUMNS = (
     Column("satisfied_share", "Tỷ lệ hài lòng", "Người dân đánh giá", kind="share",
            title="(Hài lòng + chấp nhận) / số lượt đánh giá"),
 )
+
+
+def cells(figures: f.Figures) -> list[tuple[str, str]]:
+    """A line's cells as the table shows them: (column key, text), formatted once in Python."""
+    return [(column.key, column.display(figures)) for column in COLUMNS]
 COLUMN_KEYS = {column.key for column in COLUMNS}
 DEFAULT_SORT = "name"
 

@@ -173,6 +173,7 @@ def _report(scope: Unit | None):
                                  open_overdue_now=table.total.open_overdue if query.period.first is None else None)
     return render_page_or_part(
         "compliance/report.html", "compliance/_report.html", query=query, table=table, lines=lines,
+        cells=[report.cells(line.figures) for line in lines],
         total=table.total, headline=report.headline(table.total),
         period_label=report.period_label(query.period, launch), chart=weekly_chart(trend), trend=trend,
         is_leaf=is_leaf, overdue=overdue, now=now, calendar=calendar, **context)
