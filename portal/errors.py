@@ -1,12 +1,12 @@
 """Error pages in Vietnamese, and JSON for clients that ask for it."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Yêu cầu gửi lên không đúng định dạng."),
@@ -66,18 +66,28 @@ def _http_error(error: HTTPException):
 
 
 def _database_unavailable(error: OperationalError):
-    db.session.rollback()
-    return error_response(503)
+    return _unavailable()
 
 
 def _database_error(error: DBAPIError):
     from flask import current_app
 
-    db.session.rollback()
     if error.connection_invalidated:
-        return error_response(503)
+        return _unavailable()
+    db.session.rollback()
     current_app.logger.exception("database error")
     return error_response(500)
+
+
+def _unavailable():
+    """503 while the database is down (restart, failover). The page must not read the database, so
+    it is drawn for an anonymous visitor: loading the signed-in user would fail again and give a 500."""
+    g._login_user = login_manager.anonymous_user()  # where Flask-Login keeps the request's user
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass  # the connection is gone; the pool replaces it (pre-ping) once the database is back
+    return error_response(503)
 
 
 def _unexpected_error(error: Exception):

@@ -50,6 +50,24 @@ def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
     assert response.get_json()["database"] == "unreachable"
 
 
+@pytest.mark.parametrize("path, headers", [("/queue", {}), ("/queue", {"HX-Request": "true"}),
+                                           ("/cases/K7QX-4M9R", {}), ("/login", {})])
+def test_a_signed_in_user_gets_the_vietnamese_503_page_while_the_database_is_down(path, headers):
+    class Broken:
+        TESTING = True
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+
+    client = create_app(Broken).test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"  # signed in: the page would load the user from the database
+        session["_fresh"] = True
+    response = client.get(path, headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503, f"{path}: {response.status_code} instead of 503 while the database is down"
+    assert "Hệ thống tạm thời gián đoạn" in body and "Không kết nối được cơ sở dữ liệu" in body
+    assert "Traceback" not in body and "Internal Server Error" not in body
+
+
 def test_pages_carry_security_headers(client):
     response = client.get("/login")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
