@@ -1,0 +1,127 @@
+"""The faults the soak injects: a PostgreSQL restart (only once other people's test and benchmark
+databases are idle) and a gunicorn worker killed with SIGKILL in the middle of a request."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+
+QUIET_POLL_SECONDS = 5
+QUIET_WAIT_SECONDS = 600
+# Databases of other people's runs on the shared server: their connections must be gone first.
+OTHER_RUNS = ("portal_test_%", "portal_bench%")
+
+
+def connect(url, dbname: str | None = None, timeout: int = 3):
+    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+                           dbname=dbname or url.database, connect_timeout=timeout, autocommit=True)
+
+
+def cluster_for(port: int) -> tuple[str, str]:
+    """The (version, name) of the local cluster listening on `port`, from pg_lsclusters."""
+    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=True).stdout
+    for line in listing.splitlines():
+        version, name, cluster_port, *_ = line.split()
+        if int(cluster_port) == port:
+            return version, name
+    raise SystemExit(f"no local PostgreSQL cluster on port {port} (pg_lsclusters: {listing.strip()})")
+
+
+def other_runs(url) -> dict[str, int]:
+    """Client connections to other people's test and benchmark databases, by database."""
+    with connect(url, "postgres") as connection:
+        rows = connection.execute(
+            "SELECT datname, count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid() AND datname <> %s AND (datname LIKE %s OR datname LIKE %s) "
+            "GROUP BY datname ORDER BY datname", (url.database, *OTHER_RUNS)).fetchall()
+    return dict(rows)
+
+
+def wait_until_quiet(url, say, should_stop=lambda: False) -> float | None:
+    """Wait (polling every 5 s, up to 10 min) until no one else's tests or benchmarks are connected.
+    Returns the seconds waited, or None when they were still busy after 10 minutes."""
+    started = time.monotonic()
+    while True:
+        busy = other_runs(url)
+        if not busy:
+            return time.monotonic() - started
+        waited = time.monotonic() - started
+        if waited >= QUIET_WAIT_SECONDS or should_stop():
+            return None
+        listed = ", ".join(f"{name} ({count})" for name, count in busy.items())
+        say(f"waiting to restart PostgreSQL: other runs are connected: {listed} [{waited:.0f} s]")
+        time.sleep(QUIET_POLL_SECONDS)
+
+
+def restart_postgresql(url, version: str, cluster: str) -> dict:
+    """`pg_ctlcluster VERSION CLUSTER restart`, then the moment a new connection succeeds again."""
+    began = time.monotonic()
+    completed = subprocess.run(["pg_ctlcluster", version, cluster, "restart"], capture_output=True, text=True)
+    returned = time.monotonic()
+    if completed.returncode:
+        raise SystemExit(f"pg_ctlcluster {version} {cluster} restart failed: {completed.stderr.strip()}")
+    while True:
+        try:
+            with connect(url, timeout=1) as connection:
+                connection.execute("SELECT 1")
+            break
+        except psycopg.OperationalError:
+            time.sleep(0.05)
+    back = time.monotonic()
+    return {"began": began, "command_returned": returned, "database_back": back,
+            "restart_seconds": round(back - began, 2)}
+
+
+def workers(master_pid: int) -> list[int]:
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def kill_worker_mid_request(url, master_pid: int, within: float = 5.0) -> dict:
+    """SIGKILL a worker that is in the middle of a request: one whose database connection has a
+    transaction open (best: a write between its UPDATE and COMMIT). Falls back to any worker."""
+    pids = set(workers(master_pid))
+    deadline = time.monotonic() + within
+    chosen, state, query = None, None, None
+    with connect(url) as connection:
+        while time.monotonic() < deadline and chosen is None:
+            rows = connection.execute(
+                "SELECT client_port, state, query FROM pg_stat_activity WHERE datname = %s "
+                "AND pid <> pg_backend_pid() AND state IN ('idle in transaction', 'active') "
+                "ORDER BY (state = 'idle in transaction' AND query ~* '^(UPDATE|INSERT)') DESC, "
+                "(state = 'idle in transaction') DESC", (url.database,)).fetchall()
+            owners = _socket_owners()
+            for port, row_state, row_query in rows:
+                pid = owners.get(port)
+                if pid in pids:
+                    chosen, state, query = pid, row_state, row_query
+                    break
+            if chosen is None:
+                time.sleep(0.01)
+    if chosen is None:
+        chosen = sorted(pids)[0]
+    os.kill(chosen, signal.SIGKILL)
+    return {"pid": chosen, "at": time.monotonic(), "transaction": state or "none seen",
+            "query": re.sub(r"\s+", " ", query or "")[:80]}
+
+
+def _socket_owners() -> dict[int, int]:
+    """Local TCP port → pid, for established connections (from `ss -tnpH`)."""
+    listing = subprocess.run(["ss", "-tnpH", "state", "established"], capture_output=True, text=True).stdout
+    owners = {}
+    for line in listing.splitlines():
+        columns = line.split()
+        if len(columns) < 5:
+            continue
+        local = columns[2]
+        found = re.search(r"pid=(\d+)", line)
+        if found and local.rsplit(":", 1)[-1].isdigit():
+            owners[int(local.rsplit(":", 1)[-1])] = int(found.group(1))
+    return owners
