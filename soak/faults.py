@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import psycopg
 
 QUIET_POLL_SECONDS = 5
 QUIET_WAIT_SECONDS = 600
-# Databases of other people's runs on the shared server: their connections must be gone first.
-OTHER_RUNS = ("portal_test_%", "portal_bench%")
+# Databases of other people's runs on the shared server (portal_test_…, portal_bench…, any other
+# portal_… and the test suite's `test`): their connections must be gone first.
+OTHER_RUNS = ("portal%", "test")
 
 
 def connect(url, dbname: str | None = None, timeout: int = 3):
@@ -37,7 +39,7 @@ def other_runs(url) -> dict[str, int]:
     with connect(url, "postgres") as connection:
         rows = connection.execute(
             "SELECT datname, count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-            "AND pid <> pg_backend_pid() AND datname <> %s AND (datname LIKE %s OR datname LIKE %s) "
+            "AND pid <> pg_backend_pid() AND datname <> %s AND (datname LIKE %s OR datname = %s) "
             "GROUP BY datname ORDER BY datname", (url.database, *OTHER_RUNS)).fetchall()
     return dict(rows)
 
@@ -59,22 +61,43 @@ def wait_until_quiet(url, say, should_stop=lambda: False) -> float | None:
 
 
 def restart_postgresql(url, version: str, cluster: str) -> dict:
-    """`pg_ctlcluster VERSION CLUSTER restart`, then the moment a new connection succeeds again."""
+    """`pg_ctlcluster VERSION CLUSTER restart`, with a probe connecting every 50 ms to time when the
+    database stopped answering and when it answered again."""
+    probe = _Probe(url)
+    probe.start()
     began = time.monotonic()
     completed = subprocess.run(["pg_ctlcluster", version, cluster, "restart"], capture_output=True, text=True)
     returned = time.monotonic()
     if completed.returncode:
+        probe.halt.set()
         raise SystemExit(f"pg_ctlcluster {version} {cluster} restart failed: {completed.stderr.strip()}")
-    while True:
-        try:
-            with connect(url, timeout=1) as connection:
-                connection.execute("SELECT 1")
-            break
-        except psycopg.OperationalError:
-            time.sleep(0.05)
-    back = time.monotonic()
-    return {"began": began, "command_returned": returned, "database_back": back,
-            "restart_seconds": round(back - began, 2)}
+    probe.back_event.wait(timeout=60)
+    probe.halt.set()
+    probe.join(timeout=5)
+    back = probe.back or returned
+    return {"began": began, "database_down": probe.down or began, "command_returned": returned,
+            "database_back": back, "restart_seconds": round(back - began, 2)}
+
+
+class _Probe(threading.Thread):
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.url = url
+        self.down = self.back = None
+        self.halt, self.back_event = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            try:
+                with connect(self.url, timeout=1) as connection:
+                    connection.execute("SELECT 1")
+                if self.down is not None and self.back is None:
+                    self.back = time.monotonic()
+                    self.back_event.set()
+            except psycopg.OperationalError:
+                if self.down is None:
+                    self.down = time.monotonic()
+            self.halt.wait(0.05)
 
 
 def workers(master_pid: int) -> list[int]:
@@ -84,32 +107,33 @@ def workers(master_pid: int) -> list[int]:
         return []
 
 
-def kill_worker_mid_request(url, master_pid: int, within: float = 5.0) -> dict:
-    """SIGKILL a worker that is in the middle of a request: one whose database connection has a
-    transaction open (best: a write between its UPDATE and COMMIT). Falls back to any worker."""
+def kill_worker_mid_request(url, master_pid: int) -> dict:
+    """SIGKILL a worker in the middle of a request. Best: one whose transaction has written (UPDATE or
+    INSERT done, COMMIT not yet), looked for during 5 s; then one with any transaction open; then any."""
     pids = set(workers(master_pid))
-    deadline = time.monotonic() + within
-    chosen, state, query = None, None, None
+    chosen = None
     with connect(url) as connection:
-        while time.monotonic() < deadline and chosen is None:
-            rows = connection.execute(
-                "SELECT client_port, state, query FROM pg_stat_activity WHERE datname = %s "
-                "AND pid <> pg_backend_pid() AND state IN ('idle in transaction', 'active') "
-                "ORDER BY (state = 'idle in transaction' AND query ~* '^(UPDATE|INSERT)') DESC, "
-                "(state = 'idle in transaction') DESC", (url.database,)).fetchall()
-            owners = _socket_owners()
-            for port, row_state, row_query in rows:
-                pid = owners.get(port)
-                if pid in pids:
-                    chosen, state, query = pid, row_state, row_query
-                    break
-            if chosen is None:
-                time.sleep(0.01)
-    if chosen is None:
-        chosen = sorted(pids)[0]
-    os.kill(chosen, signal.SIGKILL)
-    return {"pid": chosen, "at": time.monotonic(), "transaction": state or "none seen",
-            "query": re.sub(r"\s+", " ", query or "")[:80]}
+        for seconds, writes_only in ((5.0, True), (2.0, False)):
+            deadline = time.monotonic() + seconds
+            while chosen is None and time.monotonic() < deadline:
+                rows = connection.execute(
+                    "SELECT client_port, state, query FROM pg_stat_activity WHERE datname = %s "
+                    "AND pid <> pg_backend_pid() AND state IN ('idle in transaction', 'active') "
+                    "AND (NOT %s OR query ~* '^\\s*(UPDATE|INSERT)')", (url.database, writes_only)).fetchall()
+                if rows:
+                    owners = _socket_owners()
+                    for port, state, query in rows:
+                        if owners.get(port) in pids:
+                            chosen = (owners[port], state, query)
+                            break
+                if chosen is None:
+                    time.sleep(0.002)
+            if chosen:
+                break
+    pid, state, query = chosen or (sorted(pids)[0], None, None)
+    os.kill(pid, signal.SIGKILL)
+    return {"pid": pid, "at": time.monotonic(), "transaction": state or "none seen",
+            "query": re.sub(r"\s+", " ", query or "")[:60]}
 
 
 def _socket_owners() -> dict[int, int]:

@@ -52,6 +52,8 @@ def main() -> None:
                BIND=f"127.0.0.1:{PORT}", PORTAL_INSTANCE_PATH=str(DATA / "instance"))
     cluster = None if args.no_faults else faults.cluster_for(url.port or 5432)
 
+    if cluster is not None and faults.wait_until_quiet(url, say) is None:  # better now than in the middle
+        raise SystemExit("other test/benchmark databases stayed busy for 10 minutes: soak not started")
     say(f"Fresh database {url.database}: migrate, demo data, {args.clients} accounts …")
     _fresh_database(url)
     subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], env=env, cwd=ROOT, check=True,
@@ -171,7 +173,8 @@ def _faults(url, cluster, master_pid, started, seconds, stop, recorder) -> dict:
     restart = faults.restart_postgresql(url, *cluster)
     out["restart"] = {key: round(value - started, 2) if key != "restart_seconds" else value
                       for key, value in restart.items()}
-    say(f"[{time.monotonic() - started:5.1f} s] PostgreSQL is back (restart took {restart['restart_seconds']} s)")
+    say(f"[{time.monotonic() - started:5.1f} s] PostgreSQL is back: stopped answering at "
+        f"{restart['database_down'] - started:.1f} s, answered again at {restart['database_back'] - started:.1f} s")
     _sleep_until(max(started + seconds * 2 / 3, time.monotonic() + 5))
     in_flight = recorder.in_flight
     kill = faults.kill_worker_mid_request(url, master_pid)
@@ -276,7 +279,7 @@ def _print(report: dict) -> None:
     if report["faults"]:
         restart = report["restart"]
         say(f"PostgreSQL restart: at {restart['began']} s (after waiting {report['waited_for_others_s']} s for "
-            f"other runs), database back at {restart['database_back']} s; 503 answered: "
+            f"other runs), database down at {restart['database_down']} s, back at {restart['database_back']} s; 503 answered: "
             f"{report['expected_503']} (all Vietnamese: {report['expected_503_not_vietnamese'] == 0}); portal back "
             f"{report.get('recovered_after_db_s')} s after the database, last 503 {report.get('last_503_after_db_s')} s "
             "after it")
