@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_close_session)
 
 
 def abort_with(status: int, message: str):
@@ -88,6 +90,16 @@ def _unavailable():
     except DBAPIError:
         pass  # the connection is gone; the pool replaces it (pre-ping) once the database is back
     return error_response(503)
+
+
+def _close_session(error: BaseException | None) -> None:
+    """End the request's session. Closing rolls back the open transaction; when the database dropped
+    the connection meanwhile (a restart), that rollback fails, after the page was already answered:
+    let the connection go (the pool opens a new one) rather than turn the answer into a 500."""
+    try:
+        db.session.close()
+    except DBAPIError:
+        db.session().invalidate()  # the request's Session (the scoped proxy does not offer it)
 
 
 def _unexpected_error(error: Exception):

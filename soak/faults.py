@@ -66,7 +66,10 @@ def restart_postgresql(url, version: str, cluster: str) -> dict:
     probe = _Probe(url)
     probe.start()
     began = time.monotonic()
-    completed = subprocess.run(["pg_ctlcluster", version, cluster, "restart"], capture_output=True, text=True)
+    command = ["pg_ctlcluster", version, cluster, "restart"]
+    if os.geteuid() != 0:
+        command = ["sudo", "-n", *command]
+    completed = subprocess.run(command, capture_output=True, text=True)
     returned = time.monotonic()
     if completed.returncode:
         probe.halt.set()
