@@ -48,6 +48,7 @@ def wait_until_quiet(url, say, should_stop=lambda: False) -> float | None:
     """Wait (polling every 5 s, up to 10 min) until no one else's tests or benchmarks are connected.
     Returns the seconds waited, or None when they were still busy after 10 minutes."""
     started = time.monotonic()
+    said, said_at = None, 0.0
     while True:
         busy = other_runs(url)
         if not busy:
@@ -56,7 +57,9 @@ def wait_until_quiet(url, say, should_stop=lambda: False) -> float | None:
         if waited >= QUIET_WAIT_SECONDS or should_stop():
             return None
         listed = ", ".join(f"{name} ({count})" for name, count in busy.items())
-        say(f"waiting to restart PostgreSQL: other runs are connected: {listed} [{waited:.0f} s]")
+        if listed != said or waited - said_at >= 30:  # say it when it changes, else every 30 s
+            say(f"waiting to restart PostgreSQL: other runs are connected: {listed} [{waited:.0f} s]")
+            said, said_at = listed, waited
         time.sleep(QUIET_POLL_SECONDS)
 
 

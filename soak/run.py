@@ -84,7 +84,7 @@ def main() -> None:
             client.start()
         if not args.no_faults:
             report.update(_faults(url, cluster, server.pid, started, args.seconds, stop, recorder))
-        end = max(started + args.seconds, report.get("kill", {}).get("at", 0) + 5)
+        end = max(started + args.seconds, report.get("kill", {}).get("at", 0) + args.seconds / 3)
         while time.monotonic() < end:
             time.sleep(0.2)
         stop.set()
@@ -160,7 +160,8 @@ def _roles(plan) -> str:
 
 
 def _faults(url, cluster, master_pid, started, seconds, stop, recorder) -> dict:
-    """At a third of the run restart PostgreSQL (once other runs are idle), at two thirds kill a worker."""
+    """At a third of the run restart PostgreSQL (once other runs are idle), at two thirds kill a worker.
+    A wait for other runs delays both: the kill and the end stay a third of the run apart."""
     out: dict = {}
     _sleep_until(started + seconds / 3)
     say(f"[{time.monotonic() - started:5.1f} s] checking that no one else's tests or benchmarks use PostgreSQL …")
@@ -175,7 +176,8 @@ def _faults(url, cluster, master_pid, started, seconds, stop, recorder) -> dict:
                       for key, value in restart.items()}
     say(f"[{time.monotonic() - started:5.1f} s] PostgreSQL is back: stopped answering at "
         f"{restart['database_down'] - started:.1f} s, answered again at {restart['database_back'] - started:.1f} s")
-    _sleep_until(max(started + seconds * 2 / 3, time.monotonic() + 5))
+    # After a wait for other runs, the rest keeps its shape: the kill a third of the run after the restart.
+    _sleep_until(max(started + seconds * 2 / 3, restart["database_back"] + seconds / 3))
     in_flight = recorder.in_flight
     kill = faults.kill_worker_mid_request(url, master_pid)
     kill["in_flight_requests"] = in_flight
