@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev chromium migrate seed clean bench
+.PHONY: run test test-sqlite test-postgres install install-dev chromium migrate seed clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,15 @@ SCALE ?= 1000000
 bench: install-dev
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python -m bench.run --db $(DB) --scale $(SCALE)
+
+# Soak: CLIENTS staff working cases for SOAK_SECONDS under gunicorn on PostgreSQL (database portal_soak),
+# PostgreSQL restarted and a worker killed on the way. It restarts the local PostgreSQL (after waiting for
+# other runs' databases to be idle), so it is not part of `make test`. SOAK_FAULTS=0: load only.
+SOAK_SECONDS ?= 60
+CLIENTS ?= 50
+SOAK_FAULTS ?= 1
+soak: install-dev
+	$(BIN)/python -m soak.run --seconds $(SOAK_SECONDS) --clients $(CLIENTS) $(if $(filter 0,$(SOAK_FAULTS)),--no-faults)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

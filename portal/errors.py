@@ -1,12 +1,12 @@
 """Error pages in Vietnamese, and JSON for clients that ask for it."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Yêu cầu gửi lên không đúng định dạng."),
@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_close_session)
 
 
 def abort_with(status: int, message: str):
@@ -66,18 +68,38 @@ def _http_error(error: HTTPException):
 
 
 def _database_unavailable(error: OperationalError):
-    db.session.rollback()
-    return error_response(503)
+    return _unavailable()
 
 
 def _database_error(error: DBAPIError):
     from flask import current_app
 
-    db.session.rollback()
     if error.connection_invalidated:
-        return error_response(503)
+        return _unavailable()
+    db.session.rollback()
     current_app.logger.exception("database error")
     return error_response(500)
+
+
+def _unavailable():
+    """503 while the database is down (restart, failover). The page must not read the database, so
+    it is drawn for an anonymous visitor: loading the signed-in user would fail again and give a 500."""
+    g._login_user = login_manager.anonymous_user()  # where Flask-Login keeps the request's user
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass  # the connection is gone; the pool replaces it (pre-ping) once the database is back
+    return error_response(503)
+
+
+def _close_session(error: BaseException | None) -> None:
+    """End the request's session. Closing rolls back the open transaction; when the database dropped
+    the connection meanwhile (a restart), that rollback fails, after the page was already answered:
+    let the connection go (the pool opens a new one) rather than turn the answer into a 500."""
+    try:
+        db.session.close()
+    except DBAPIError:
+        db.session().invalidate()  # the request's Session (the scoped proxy does not offer it)
 
 
 def _unexpected_error(error: Exception):

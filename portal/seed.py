@@ -354,14 +354,16 @@ def _story(rng, now, calendar, case, category, unit, office, units, handlers) ->
         asked = calendar.add_working_hours(moment, rng.uniform(2, 16))
         if asked > now:
             return events
-        add(asked, "extension_requested", note="Cần phối hợp nhiều đơn vị, đề nghị gia hạn 5 ngày làm việc",
-            actor=case["handler_id"])
+        # No state change, so from and to are the state it is in, as the workflow writes them.
+        add(asked, "extension_requested", case["state"], case["state"],
+            note="Cần phối hợp nhiều đơn vị, đề nghị gia hạn 5 ngày làm việc", actor=case["handler_id"])
         granted = calendar.add_working_hours(asked, rng.uniform(1, 8))
         if granted > now:
             return events
         case["due_at"] = calendar.add_working_days(case["due_at"], 5)
         case["extension_count"] += 1
-        add(granted, "extension_granted", note=f"Gia hạn đến {formatting.day(case['due_at'])}")
+        add(granted, "extension_granted", case["state"], case["state"],
+            note=f"Gia hạn đến {formatting.day(case['due_at'])}")
         moment = granted
     # Most answers well inside the deadline; a few late.
     total = calendar.working_seconds_between(moment, case["due_at"])

@@ -159,6 +159,21 @@ def test_a_state_change_posted_twice_applies_once(app, make, places, handler):
     assert _fresh(case).version == 2
 
 
+def test_a_pause_retried_with_the_same_form_pauses_once(app, handler, working_case):
+    # htmx, as the page posts it: the retry (a second click, or the button pressed again after a
+    # network error) carries the version the user saw, and must not write a second pause.
+    client = signed_in_client(app, handler)
+    form = {"csrf_token": _token(client, working_case), "pause-version": "1", "intent": "pause",
+            "pause-reason": "Chờ người dân bổ sung hình ảnh hiện trường."}
+    first = client.post(f"/cases/{working_case.code}/actions/pause", data=form, headers=HTMX)
+    again = client.post(f"/cases/{working_case.code}/actions/pause", data=form, headers=HTMX)
+    assert first.status_code == 200 and "Đã tạm dừng" in first.get_data(as_text=True)
+    assert again.status_code == 200 and "Thao tác này đã được ghi nhận trước đó." in again.get_data(as_text=True)
+    assert _events(working_case).count("paused") == 1, "the retried pause was written twice"
+    stored = _fresh(working_case)
+    assert (stored.state, stored.version) == ("paused", 2)
+
+
 def test_a_stale_form_says_who_changed_the_case_and_keeps_the_typed_answer(app, make, places, handler, working_case):
     lead = make.user("unit_lead", places["ward"], full_name="Trần Văn Minh")
     lead_client = signed_in_client(app, lead)

@@ -62,3 +62,39 @@ def test_two_sessions_answering_one_case_exactly_one_wins(app, make):
     assert (stored.state, stored.answer, stored.version) == ("answered", ANSWERS[winners[0]], 2)
     answered = db.session.scalars(db.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.type == "answered")).all()
     assert [event.actor_id for event in answered] == [people[winners[0]]]
+
+
+def test_a_double_click_whose_two_posts_race_writes_one_event(app, make):
+    # Both requests read version 1 before either writes: one takes the case, the other is refused
+    # (the stale-version conflict) or sees the first one's work (the repeat notice). Never two events.
+    ward = make.unit("UBND Phường Văn Chương")
+    handler = make.user("handler", ward, full_name="Nguyễn Thị Hồng Nhung")
+    case = make.case(unit=ward, state="assigned")
+    case_id, handler_id = case.id, handler.id  # read here: the threads must not touch this session
+    both_loaded = threading.Barrier(2, timeout=10)
+    results: list[object] = []
+
+    def click() -> None:
+        with app.app_context():
+            try:
+                mine = db.session.get(Case, case_id)
+                actor = db.session.get(User, handler_id)
+                both_loaded.wait()
+                results.append(workflow.perform("take", mine, actor, {}, now=FIXED_NOW, calendar=load_calendar(),
+                                                seen_version=1))
+                db.session.commit()
+            except (workflow.StaleCase, workflow.AlreadyDone) as refused:
+                results.append(refused)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert sum(isinstance(result, workflow.Outcome) for result in results) == 1, results
+    db.session.expire_all()
+    taken = db.session.scalars(db.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.type == "taken")).all()
+    assert len(taken) == 1 and db.session.get(Case, case_id).version == 2

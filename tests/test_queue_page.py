@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 
 from portal.domain.queue import QueueFilters, queue_page
 from portal.extensions import db
-from portal.models import Case
+from portal.models import Case, CaseEvent
 from tests.clients import client_for
 from tests.conftest import FIXED_NOW, IS_POSTGRES, csrf_token_from
 
@@ -107,6 +107,19 @@ def test_taking_a_case_from_the_list_updates_the_row_and_the_tab_counts(app, mak
     assert '<nav class="tabs" id="queue-tabs" aria-label="Trạng thái" hx-swap-oob="true">' in body
     assert _count(body, "assigned") == 0 and _count(body, "in_progress") == 1
     assert db.session.get(Case, case.id).handler_id == handler.id
+
+
+def test_a_double_click_on_the_rows_take_button_takes_the_case_once(app, make, places, handler):
+    case = make.case(unit=places["ward"], state="assigned", due_at=at(2))
+    client = client_for(app, handler)
+    form = {"csrf_token": csrf_token_from(client.get("/queue").get_data(as_text=True)), "version": "1", "tab": "open"}
+    first = client.post(f"/queue/cases/{case.code}/take", data=form, headers={"HX-Request": "true"})
+    second = client.post(f"/queue/cases/{case.code}/take", data=form, headers={"HX-Request": "true"})
+    assert first.status_code == 200 and "Bạn đã nhận xử lý phản ánh." in first.get_data(as_text=True)
+    assert second.status_code == 200 and "Thao tác này đã được ghi nhận trước đó." in second.get_data(as_text=True)
+    taken = db.session.scalars(db.select(CaseEvent.type).where(CaseEvent.case_id == case.id, CaseEvent.type == "taken"))
+    assert len(list(taken)) == 1, "the second click took the case again"
+    assert db.session.get(Case, case.id).version == 2
 
 
 def test_lead_assigns_from_the_list_and_a_stale_row_says_who_changed_it(app, make, places, handler):
