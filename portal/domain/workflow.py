@@ -241,6 +241,8 @@ def action(name: str):
                 # Another session saved first: the UPDATE matched no row of our version.
                 db.session.rollback()
                 db.session.refresh(case)
+                # The same form posted twice at once: the copy that lost is "already done", not a conflict.
+                _check_version(transition, case, actor, seen_version)
                 raise _stale(case) from None
             return outcome
 

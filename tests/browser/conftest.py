@@ -44,14 +44,26 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
+def _new_page(browser):
     context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
                                   viewport={"width": 1366, "height": 768})
     context.set_default_timeout(10_000)
-    page = context.new_page()
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser):
+    page = _new_page(browser)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def second_page(browser):
+    """A second person at another computer: a browser context of its own (own cookies, own session)."""
+    page = _new_page(browser)
+    yield page
+    page.context.close()
 
 
 def sign_in(page, base_url: str, username: str, password: str = "correct-horse-42") -> None:
