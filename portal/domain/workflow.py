@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.domain import attachments, codes
+from portal.domain import access, attachments, codes
 from portal.domain.deadlines import handling_due_at
 from portal.domain.formatting import LOCAL_TZ, day
 from portal.domain.routing import current_successor
@@ -552,7 +552,8 @@ def reject(outcome, actor, values, now, calendar):
     if typed:
         code = codes.normalize_code(typed)
         duplicate = db.session.scalar(select(Case).where(Case.code == code)) if code else None
-        if duplicate is None:
+        # A case the actor may not see does not exist for them (nor does its code on this case's page).
+        if duplicate is None or not access.can_view_case(actor, duplicate):
             raise InvalidInput("duplicate_of", f"Không tìm thấy phản ánh có mã “{typed}”.")
         if duplicate.id == case.id:
             raise InvalidInput("duplicate_of", "Phản ánh không thể trùng với chính nó.")

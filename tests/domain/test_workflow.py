@@ -345,6 +345,18 @@ def test_reject_with_an_unknown_duplicate_code_is_refused(make, world):
     assert refused.value.message == "Không tìm thấy phản ánh có mã “ZZZZ-ZZZZ”."
 
 
+def test_a_lead_cannot_name_another_units_case_as_the_duplicate_but_the_city_office_can(make, world):
+    elsewhere = make.case(unit=world["other"], category=world["category"])
+    case = _case_for(make, world, "reject", "assigned")
+    with pytest.raises(workflow.InvalidInput) as refused:
+        workflow.perform("reject", case, world["unit_lead"], {"reason": "Nội dung trùng lặp.", "duplicate_of": elsewhere.code},
+                         now=NOW, calendar=CALENDAR, seen_version=case.version)
+    assert refused.value.message == f"Không tìm thấy phản ánh có mã “{elsewhere.code}”.", "a case they cannot see"
+    assert case.state == "assigned" and case.duplicate_of_id is None
+    _perform("reject", case, world["city_office"], {"reason": "Nội dung trùng lặp.", "duplicate_of": elsewhere.code})
+    assert case.duplicate_of_id == elsewhere.id
+
+
 # -- versions: stale forms and double submits -------------------------------------------------
 
 def test_a_stale_version_names_who_changed_the_case_and_when(make, world):
