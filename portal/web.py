@@ -35,7 +35,8 @@ def init_app(app: Flask) -> None:
         moment=formatting.moment,
     )
     # Templates ask the one access module whether a citizen's contact may be shown.
-    app.jinja_env.globals.update(percent=formatting.percent, can_see_contact=access.can_see_contact)
+    app.jinja_env.globals.update(percent=formatting.percent, can_see_contact=access.can_see_contact,
+                                 can_see_callers=access.can_see_callers)
     app.context_processor(_layout_context)
     app.before_request(_refuse_oversized_form)
     app.before_request(_keep_session_alive)

@@ -308,6 +308,10 @@ def _build(app) -> World:
             contact=(data["citizen_name"], data["citizen_phone"], data["citizen_email"]),
             roster_secrets=roster_secrets, inspection_secrets=inspection_secrets)
 
+    # A caller on the hotline: their phone is the citizen's contact, on the call log as on the case.
+    own_case = db.session.get(Case, scopes["own"].case_id)
+    make.call(users["hotline"], started_at=FIXED_NOW - timedelta(minutes=30), ended_at=FIXED_NOW - timedelta(minutes=25),
+              case=own_case, caller_phone=CASE_DATA["own"]["citizen_phone"], notes="Hỏi tình trạng xử lý.")
     admin = users["admin"]
     spare_user = make.user("handler", spare, username="matrix.spare", full_name="Cán bộ Dự Phòng")
     exception = calendar_exceptions.declare(date(2027, 3, 5), "day_off", "Nghỉ bù (thử quyền)", actor=admin,

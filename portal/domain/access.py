@@ -84,3 +84,8 @@ def can_view_case(user: User, case: Case) -> bool:
 def can_see_contact(user: User, case: Case) -> bool:
     """Citizen's name, phone and email: only for those who handle or look up the case."""
     return user.role in CONTACT_ROLES and can_view_case(user, case)
+
+
+def can_see_callers(user: User) -> bool:
+    """A caller's phone on the hotline's call log is a citizen's contact too: the same roles see it."""
+    return user.is_authenticated and user.role in CONTACT_ROLES
