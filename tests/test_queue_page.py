@@ -189,22 +189,30 @@ def test_the_list_costs_the_same_few_queries_for_3_or_30_rows(app, make, places,
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="query plans are checked on PostgreSQL, the production database")
-def test_the_unit_list_and_counts_use_the_unit_state_due_index(app, make, places, handler):
+@pytest.mark.parametrize("tab, page_index", [("open", "ix_cases_unit_open_due"),
+                                             ("in_progress", "ix_cases_unit_(state|open)_due")])
+def test_the_unit_list_and_counts_use_the_queue_indexes(app, make, places, handler, tab, page_index):
+    """The counts come from the (unit, state, due) index; the default tab's page from the partial index of
+    open cases in deadline order (no sort of the unit's whole backlog)."""
     make.case(unit=places["ward"], state="in_progress", handler=handler)
     captured = []
     listener = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        queue_page(handler, QueueFilters(tab="in_progress"), FIXED_NOW, 25)
+        queue_page(handler, QueueFilters(tab=tab), FIXED_NOW, 25)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     queue_queries = [(s, p) for s, p in captured if "FROM cases" in s]
     assert len(queue_queries) == 2, "one grouped count and one page"
     with db.engine.connect() as connection:
         connection.execute(text("SET enable_seqscan = off"))  # a tiny test table would be read whole otherwise
-        for statement, params in queue_queries:
-            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
-            assert "ix_cases_unit_state_due" in plan, plan
+        (count, count_params), (page, page_params) = queue_queries
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + count, count_params))
+        assert "ix_cases_unit_state_due" in plan, plan
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + page, page_params))
+        assert re.search(f"Index (Only )?Scan using {page_index} on cases", plan), plan
+        if tab == "open":
+            assert "Sort" not in plan, plan
 
 
 def test_the_list_on_screen_exports_to_a_spreadsheet_with_every_row_and_nothing_else(app, make, places, handler):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -13,10 +14,15 @@ from portal.models import CalendarException, Category
 def load_calendar() -> WorkingCalendar:
     """The working calendar in force: Vietnam's holidays plus the administrator's exceptions."""
     rows = db.session.execute(select(CalendarException.day, CalendarException.kind)).all()
-    return WorkingCalendar(
-        days_off=[day for day, kind in rows if kind == "day_off"],
-        working_days=[day for day, kind in rows if kind == "working_day"],
-    )
+    return _calendar(frozenset(day for day, kind in rows if kind == "day_off"),
+                     frozenset(day for day, kind in rows if kind == "working_day"))
+
+
+@lru_cache(maxsize=8)
+def _calendar(days_off: frozenset, working_days: frozenset) -> WorkingCalendar:
+    # The exceptions are read on every request (an administrator's change counts at once); the calendar
+    # built from them, with its working-day index, is shared while they stay the same.
+    return WorkingCalendar(days_off=days_off, working_days=working_days)
 
 
 def handling_due_at(calendar: WorkingCalendar, category: Category, priority: str, start: datetime) -> datetime:

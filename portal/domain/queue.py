@@ -1,21 +1,26 @@
 """The work queue: which cases a user's queue holds, in what order, and how many in each tab.
 
-Built for a million cases: a unit's list is one indexed range on (unit_id, state, due_at), the
-tab counts are one grouped query, handler and category come in the same query (joins), and
-pages are LIMIT/OFFSET of a stable order.
+Built for a million cases: the tab counts are one grouped query read from the (unit_id, state,
+due_at) index alone; a page of the default tab is a short range of the partial index of open cases
+in (unit_id, due_at, id) order, never a sort of the unit's backlog; a page reads only the columns a
+row shows, with category and handler names joined in the same query; rows come as QueueRow with
+their labels and moments worked out once (the template only places them). The unfiltered queue
+runs statements built once; pages are LIMIT/OFFSET of a stable order.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case as when, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, and_, bindparam, case as when, func, or_, select
 
 from portal.domain.codes import normalize_code
+from portal.domain.deadlines import load_calendar
+from portal.domain.formatting import day, moment
+from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
-from portal.models import Case, User
-from portal.models.case import OPEN_STATES
+from portal.models import Case, Category, Unit, User
+from portal.models.case import OPEN_STATES, STATES, is_overdue
 
 # Tabs of a unit's queue: all open cases, each open state, and answered ones waiting for a rating.
 UNIT_TABS = {
@@ -31,6 +36,19 @@ OFFICE_TABS = {
     "extensions": "Đề nghị gia hạn",
 }
 OPEN_TAB_STATES = tuple(OPEN_STATES)
+SHOWN_STATES = OPEN_TAB_STATES + ("answered",)
+
+
+def _states_in(name: str, states: tuple[str, ...]):
+    # The states are written into the SQL, not bound: a prepared statement's generic plan then still
+    # seeks the index on them (with bound values PostgreSQL filters every case of the unit instead).
+    return Case.state.in_(bindparam(name, states, expanding=True, literal_execute=True))
+
+
+# "Open" as the partial index ix_cases_unit_open_due states it, so a unit's open cases are read from
+# it in deadline order; the states a unit's tabs count.
+OPEN_STATE = _states_in("open_states", OPEN_TAB_STATES)
+SHOWN_STATE = _states_in("shown_states", SHOWN_STATES)
 
 
 @dataclass
@@ -45,12 +63,40 @@ class QueueFilters:
     page: int = 1
 
 
+@dataclass(slots=True)
+class QueueRow:
+    """One line of the list as it reads: what the row shows, worked out once in Python."""
+    code: str
+    title: str
+    version: int
+    state: str
+    state_label: str
+    is_open: bool
+    overdue: bool
+    urgent: bool
+    transfer_count: int
+    extension_until: str | None  # the proposed day of a pending extension request, None when none
+    pending_approval: bool
+    category: str
+    received: str
+    due: str
+    remaining: str  # working time left or past ("" when not shown, "tạm dừng" for a paused case)
+    handler_id: int | None
+    handler_name: str | None
+    unit_name: str | None
+
+    @property
+    def flagged(self) -> bool:
+        """Passed on more than once between units (Case.is_flagged_for_transfers)."""
+        return self.transfer_count > 1
+
+
 @dataclass
 class QueuePage:
     tabs: dict[str, str]
     tab: str
     counts: dict[str, int]
-    cases: list[Case]
+    cases: list[QueueRow]
     page: int
     pages: int
     total: int
@@ -94,53 +140,105 @@ def _filter_conditions(user: User, filters: QueueFilters, now: datetime) -> list
     return conditions
 
 
-def queue_page(user: User, filters: QueueFilters, now: datetime, page_size: int) -> QueuePage:
-    """The user's queue for these filters: tab counts, and one page of cases, most urgent first."""
+def queue_page(user: User, filters: QueueFilters, now: datetime, page_size: int,
+               calendar: WorkingCalendar | None = None) -> QueuePage:
+    """The user's queue for these filters: tab counts, and one page of rows, most urgent first."""
+    calendar = calendar or load_calendar()
     conditions = _filter_conditions(user, filters, now)
-    if is_office_queue(user):
+    office = is_office_queue(user)
+    if office:
         tabs = OFFICE_TABS
         tab = filters.tab if filters.tab in tabs else "received"
-        in_tab = {"received": Case.state == "received",
-                  "extensions": Case.extension_requested_at.isnot(None)}
-        row = db.session.execute(
-            select(func.coalesce(func.sum(when((in_tab["received"], 1), else_=0)), 0),
-                   func.coalesce(func.sum(when((in_tab["extensions"], 1), else_=0)), 0))
-            .where(or_(*in_tab.values()), *conditions)
-        ).one()
-        counts = {"received": int(row[0]), "extensions": int(row[1])}
-        where = [in_tab[tab], *conditions]
+        received, extensions = db.session.execute(_where(_OFFICE_COUNTS, conditions)).one()
+        counts = {"received": int(received), "extensions": int(extensions)}
+        params = {}
     else:
         tabs = UNIT_TABS
         tab = filters.tab if filters.tab in tabs else "open"
-        shown_states = OPEN_TAB_STATES + ("answered",)
-        grouped = db.session.execute(
-            select(Case.state, func.count()).where(Case.unit_id == user.unit_id, Case.state.in_(shown_states),
-                                                   *conditions)
-            .group_by(Case.state)
-        ).all()
-        by_state = {state: count for state, count in grouped}
+        params = {"unit_id": user.unit_id}
+        by_state = dict(db.session.execute(_where(_UNIT_COUNTS, conditions), params).all())
         counts = {name: by_state.get(name, 0) for name in tabs if name != "open"}
         counts["open"] = sum(by_state.get(state, 0) for state in OPEN_TAB_STATES)
-        states = OPEN_TAB_STATES if tab == "open" else (tab,)
-        where = [Case.unit_id == user.unit_id, Case.state.in_(states), *conditions]
     total = counts[tab]
     pages = max(1, -(-total // page_size))
     page = min(max(1, filters.page), pages)
-    cases = db.session.scalars(
-        select(Case).where(*where)
-        .options(joinedload(Case.category), joinedload(Case.handler), joinedload(Case.unit))
-        .order_by(Case.due_at, Case.id)
-        .limit(page_size).offset((page - 1) * page_size)
-    ).unique().all()
-    return QueuePage(tabs=tabs, tab=tab, counts=counts, cases=list(cases), page=page, pages=pages, total=total,
+    rows = []
+    if total:
+        records = db.session.execute(_where(_PAGES[tab], conditions),
+                                     {**params, "limit": page_size, "offset": (page - 1) * page_size})
+        own_unit = None if office else user.unit.name
+        rows = [_row(record, record.category_name, record.handler_name, record.unit_name if office else own_unit,
+                     now, calendar) for record in records]
+    return QueuePage(tabs=tabs, tab=tab, counts=counts, cases=rows, page=page, pages=pages, total=total,
                      page_size=page_size)
+
+
+def _where(statement, conditions: list):
+    # The unfiltered queue (the one opened most) runs a statement built once; filters make a new one.
+    return statement.where(*conditions) if conditions else statement
+
+
+# The queue's statements, built once with bound parameters (SQLAlchemy keeps their compiled form).
+_UNIT_COUNTS = (select(Case.state, func.count()).where(Case.unit_id == bindparam("unit_id"), SHOWN_STATE)
+                .group_by(Case.state))
+_IN_OFFICE_TAB = {"received": Case.state == "received", "extensions": Case.extension_requested_at.isnot(None)}
+_OFFICE_COUNTS = (select(func.coalesce(func.sum(when((_IN_OFFICE_TAB["received"], 1), else_=0)), 0),
+                         func.coalesce(func.sum(when((_IN_OFFICE_TAB["extensions"], 1), else_=0)), 0))
+                  .where(or_(*_IN_OFFICE_TAB.values())))
+ROW_COLUMNS = (Case.code, Case.title, Case.version, Case.state, Case.priority, Case.transfer_count,
+               Case.extension_requested_at, Case.extension_proposed_due_at, Case.answer_pending_approval,
+               Case.received_at, Case.due_at, Case.paused_at, Case.answered_at, Case.handler_id)
+
+
+def _page(*where, with_unit: bool = False):
+    """One page of a tab: only the columns a row shows, with the category's and handler's names joined
+    in the same query; the unit's name too in the City Office's queue (a unit's queue is all its own)."""
+    statement = (select(*ROW_COLUMNS, Category.name.label("category_name"), User.full_name.label("handler_name"))
+                 .join(Category, Category.id == Case.category_id)
+                 .outerjoin(User, User.id == Case.handler_id))
+    if with_unit:
+        statement = statement.add_columns(Unit.name.label("unit_name")).outerjoin(Unit, Unit.id == Case.unit_id)
+    return (statement.where(*where).order_by(Case.due_at, Case.id)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+_OF_UNIT = Case.unit_id == bindparam("unit_id")
+_PAGES = {
+    **{tab: _page(_OF_UNIT, OPEN_STATE if tab == "open" else Case.state == tab) for tab in UNIT_TABS},
+    **{tab: _page(in_tab, with_unit=True) for tab, in_tab in _IN_OFFICE_TAB.items()},
+}
+
+
+def row_of_case(case: Case, now: datetime, calendar: WorkingCalendar) -> QueueRow:
+    """The list's row for a case just changed from the list (a quick action)."""
+    return _row(case, case.category.name, case.handler.full_name if case.handler else None,
+                case.unit.name if case.unit else None, now, calendar)
+
+
+def _row(record, category_name: str, handler_name: str | None, unit_name: str | None, now: datetime,
+         calendar: WorkingCalendar) -> QueueRow:
+    state, due_at = record.state, record.due_at
+    if not due_at or state == "answered":
+        remaining = ""
+    elif state == "paused":
+        remaining = "tạm dừng"
+    else:
+        remaining = calendar.describe_remaining(due_at, now)
+    return QueueRow(
+        code=record.code, title=record.title, version=record.version, state=state,
+        state_label=STATES.get(state, state), is_open=state in OPEN_STATES,
+        overdue=is_overdue(state, due_at, record.paused_at, record.answered_at, now),
+        urgent=record.priority == "urgent", transfer_count=record.transfer_count,
+        extension_until=day(record.extension_proposed_due_at) if record.extension_requested_at is not None else None,
+        pending_approval=bool(record.answer_pending_approval), category=category_name,
+        received=moment(record.received_at), due=moment(due_at), remaining=remaining,
+        handler_id=record.handler_id, handler_name=handler_name, unit_name=unit_name,
+    )
 
 
 def export_statement(user: User, filters: QueueFilters, now: datetime):
     """Every case of the tab and filters the user is looking at, most urgent first, as plain columns
     for a streamed spreadsheet (no page limit)."""
-    from portal.models import Category, Unit
-
     conditions = _filter_conditions(user, filters, now)
     if is_office_queue(user):
         tab = filters.tab if filters.tab in OFFICE_TABS else "received"

@@ -402,7 +402,7 @@ class WorkingCalendar:
         overdue = remaining < 0
         magnitude = -remaining if overdue else remaining
         prefix = "quá hạn" if overdue else "còn"
-        day_seconds = self.hours.seconds_per_day
+        day_seconds = self._day_us // _US  # hours.seconds_per_day, summed once in __init__
         if magnitude >= day_seconds:
             return f"{prefix} {magnitude // day_seconds} ngày làm việc"
         if magnitude >= 3600:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from portal import clock
@@ -24,12 +25,15 @@ from portal.web import feature_required, render_page_or_part, wants_part
 bp = Blueprint("queue", __name__)
 
 ROW_ACTIONS = ("take", "assign")
+# The quick action a row offers on an assigned case, by role.
+ROW_ACTION_OF_ROLE = {"handler": "take", "unit_lead": "assign"}
 
 
 @bp.route("/queue")
 @feature_required("queue")
 def index():
-    form, filters = _filters(request.args)
+    # The filter form is drawn on the full page only; an htmx part is the results alone.
+    form, filters = _filters(request.args, with_choices=not wants_part())
     context = _context(form, filters)
     response = render_page_or_part("queue/index.html", "queue/_results.html", **context)
     if wants_part():
@@ -92,19 +96,22 @@ def act(code: str, action: str):
         db.session.rollback()
         db.session.refresh(case)
         notice, alert, status = None, refused.message, refused.status
-    form, filters = _filters(request.form)  # the row's form includes the queue's filters
+    form, filters = _filters(request.form, with_choices=False)  # the row's form includes the queue's filters
     context = _context(form, filters)
-    response = make_response(render_template("queue/_row_update.html", case=case, notice=notice, alert=alert,
+    row = queue_rules.row_of_case(case, context["now"], context["calendar"])
+    response = make_response(render_template("queue/_row_update.html", row=row, notice=notice, alert=alert,
                                              **context), status)
     return response
 
 
-def _filters(source) -> tuple[QueueFilterForm, QueueFilters]:
+def _filters(source, with_choices: bool = True) -> tuple[QueueFilterForm, QueueFilters]:
+    """The filters asked for; the category choices are read only for a form that will be shown."""
     form = QueueFilterForm(formdata=source)
-    form.category.choices = [("", "Tất cả lĩnh vực")] + [
-        (str(category.id), category.name)
-        for category in db.session.scalars(select(Category).where(Category.active).order_by(Category.name))
-    ]
+    if with_choices:
+        form.category.choices = [("", "Tất cả lĩnh vực")] + [
+            (str(category_id), name) for category_id, name in db.session.execute(
+                select(Category.id, Category.name).where(Category.active).order_by(Category.name))
+        ]
     category = form.category.data or ""
     page = source.get("page", "")
     filters = QueueFilters(
@@ -118,16 +125,21 @@ def _filters(source) -> tuple[QueueFilterForm, QueueFilters]:
 
 def _context(form: QueueFilterForm, filters: QueueFilters) -> dict:
     now = clock.now()
-    page = queue_page(current_user, filters, now, current_app.config["PAGE_SIZE"])
+    calendar = load_calendar()
+    user = current_user._get_current_object()
+    page = queue_page(user, filters, now, current_app.config["PAGE_SIZE"], calendar)
     handlers = []
-    if current_user.role == "unit_lead":
-        handlers = db.session.scalars(
-            select(User).where(User.unit_id == current_user.unit_id, User.active,
-                               User.role.in_(("handler", "unit_lead")))
+    if user.role == "unit_lead":
+        handlers = db.session.execute(
+            select(User.id, User.full_name).where(User.unit_id == user.unit_id, User.active,
+                                                  User.role.in_(("handler", "unit_lead")))
             .order_by(User.role, User.full_name)
         ).all()
-    return {"form": form, "filters": filters, "queue": page, "now": now, "calendar": load_calendar(),
-            "office": is_office_queue(current_user), "handlers": handlers, "query": _query(filters, page.tab)}
+    # Asked once here rather than on every row: the role's quick action and the form token.
+    row_action = ROW_ACTION_OF_ROLE.get(user.role)
+    return {"form": form, "filters": filters, "queue": page, "now": now, "calendar": calendar,
+            "office": is_office_queue(user), "handlers": handlers, "query": _query(filters, page.tab),
+            "row_action": row_action, "token": generate_csrf() if row_action else ""}
 
 
 def _query(filters: QueueFilters, tab: str) -> dict:
