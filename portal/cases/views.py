@@ -2,12 +2,13 @@
 the user's role may take in the case's state."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm
@@ -15,10 +16,11 @@ from portal.domain import access, attachments, routing, workflow
 from portal.domain.attachments import MAX_FILE_BYTES
 from portal.domain.codes import normalize_code
 from portal.domain.deadlines import load_calendar
-from portal.domain.formatting import local
+from portal.domain.formatting import local, moment
 from portal.errors import abort_with, error_response
 from portal.extensions import db
 from portal.models import Attachment, Case, CaseEvent, Unit, User
+from portal.models.case import EVENT_TYPES
 from portal.models.unit import UNIT_KINDS
 from portal.web import feature_required, render_page_or_part, wants_part
 
@@ -31,7 +33,10 @@ TOO_LARGE = (f"Tệp gửi lên quá lớn: mỗi tệp tối đa {MAX_FILE_BYTE
 def get_case(code: str) -> Case:
     """The case with this code if the signed-in user may see it; 404 otherwise (never its content)."""
     normalized = normalize_code(code)
-    case = db.session.scalar(select(Case).where(Case.code == normalized)) if normalized else None
+    # Its category and unit, which the page and the access check always read, in the same query.
+    case = db.session.scalar(
+        select(Case).where(Case.code == normalized).options(joinedload(Case.category), joinedload(Case.unit))
+    ) if normalized else None
     if case is None or not access.can_view_case(current_user, case):
         abort(404)
     return case
@@ -135,13 +140,10 @@ def too_large(error):
 def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, status: int = 200,
                  alert: str | None = None, notice: str | None = None, open_group: str | None = None):
     now = clock.now()
-    events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id)
-        .options(selectinload(CaseEvent.actor), selectinload(CaseEvent.to_unit), selectinload(CaseEvent.from_unit))
-        .order_by(CaseEvent.id)
-    ).all()
+    user = current_user._get_current_object()
+    show_contact = access.can_see_contact(user, case)
     files = db.session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)).all()
-    available = set(workflow.available_actions(current_user, case))
+    available = set(workflow.available_actions(user, case))
     forms = {}
     for group in ACTION_GROUPS.values():
         if not available.intersection(group.actions):
@@ -156,11 +158,41 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
         forms[group.name] = form
     return render_page_or_part(
         "cases/detail.html", "cases/_case.html", status=status,
-        case=case, events=events, files=files, now=now, calendar=load_calendar(),
-        show_contact=access.can_see_contact(current_user, case),
+        case=case, timeline=_timeline(case, show_contact), files=files, now=now, calendar=load_calendar(),
+        show_contact=show_contact,
         forms=forms, groups=ACTION_GROUPS, available=available, alert=alert, notice=notice,
         open_group=open_group, file_hint=FILE_HINT, back_url=_back_to_queue(),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of the case's timeline, as it reads."""
+    label: str
+    unit: str | None  # where a routing or transfer sent the case
+    moment: str
+    actor: str | None
+    note: str | None
+
+
+# Events whose line names the unit the case went to.
+_SENT_TO_UNIT = frozenset({"routed", "transferred", "unit_merged"})
+_TIMELINE = (select(CaseEvent.type, CaseEvent.at, CaseEvent.note, User.full_name, Unit.name)
+             .outerjoin(User, User.id == CaseEvent.actor_id)
+             .outerjoin(Unit, Unit.id == CaseEvent.to_unit_id)
+             .where(CaseEvent.case_id == bindparam("case_id"))
+             .order_by(CaseEvent.id))
+
+
+def _timeline(case: Case, show_contact: bool) -> list[TimelineEntry]:
+    """The case's events with who did them and where they sent it, in one query; an internal note's
+    text only for those who see the citizen's contact."""
+    return [
+        TimelineEntry(label=EVENT_TYPES.get(kind, kind), unit=unit if kind in _SENT_TO_UNIT else None,
+                      moment=moment(at), actor=actor,
+                      note=note if note and (kind != "note" or show_contact) else None)
+        for kind, at, note, actor, unit in db.session.execute(_TIMELINE, {"case_id": case.id})
+    ]
 
 
 def _back_to_queue() -> str | None:
