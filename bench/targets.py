@@ -3,10 +3,12 @@
 Each endpoint: a name, the account whose session it uses, the path, and whether it is an htmx part.
 """
 import json
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.domain.formatting import LOCAL_TZ, local
 from portal.extensions import db
 from portal.models import Case, Unit
 from portal.models.case import OPEN_STATES
@@ -18,9 +20,6 @@ def targets() -> dict:
     case = db.session.scalar(select(Case).where(Case.unit_id == ward.id, Case.state.in_(OPEN_STATES))
                              .order_by(Case.id).limit(1)) or db.session.scalar(
         select(Case).where(Case.unit_id == ward.id).order_by(Case.id).limit(1))
-    busiest = db.session.execute(
-        select(Case.unit_id, func.count()).where(Case.state.in_(OPEN_STATES)).group_by(Case.unit_id)
-        .order_by(func.count().desc()).limit(1)).one()
     phone = case.citizen_phone
     spaced_phone = f"{phone[:4]} {phone[4:7]} {phone[7:]}"
     return {
@@ -38,8 +37,24 @@ def targets() -> dict:
             {"name": "hotline_text", "account": "demo.hotline", "path": "/hotline?q=rac+thai+ton+dong", "part": True},
             {"name": "open311_requests", "account": None, "path": "/open311/v2/requests.json"},
         ],
-        "export": {"account": "bench.department", "path": "/queue.xlsx", "rows": busiest[1]},
+        "export": _register_export(),
     }
+
+
+def _register_export() -> dict:
+    """The City Office's register of the cases received in the latest days holding a tenth of all cases
+    (100,000 of a million): /queue/register.xlsx for that period, and how many rows it holds."""
+    total = db.session.scalar(select(func.count()).select_from(Case))
+    wanted = max(1, round(total / 10))
+    newest = db.session.scalar(select(func.max(Case.received_at)))
+    nth = db.session.scalar(select(Case.received_at).order_by(Case.received_at.desc()).offset(wanted - 1).limit(1))
+    first, last = local((nth or newest)).date(), local(newest).date()
+    start = datetime.combine(first, time(0), tzinfo=LOCAL_TZ)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    rows = db.session.scalar(select(func.count()).select_from(Case).where(Case.received_at >= start,
+                                                                          Case.received_at < end))
+    return {"account": "demo.office", "path": f"/queue/register.xlsx?start={first:%d/%m/%Y}&end={last:%d/%m/%Y}",
+            "rows": rows}
 
 
 if __name__ == "__main__":

@@ -10,13 +10,14 @@ runs statements built once; pages are LIMIT/OFFSET of a stable order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Integer, and_, bindparam, case as when, func, or_, select
 
+from portal.domain import access
 from portal.domain.codes import normalize_code
 from portal.domain.deadlines import load_calendar
-from portal.domain.formatting import day, moment
+from portal.domain.formatting import LOCAL_TZ, day, moment
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
 from portal.models import Case, Category, Unit, User
@@ -255,3 +256,32 @@ def export_statement(user: User, filters: QueueFilters, now: datetime):
             .outerjoin(Unit, Unit.id == Case.unit_id)
             .where(*where, *conditions)
             .order_by(Case.due_at, Case.id))
+
+
+def register_statement(user: User, first: date, last: date):
+    """Every case received on the days [first, last] (Hanoi's calendar) that the user may see, in the
+    order received, as plain columns for a streamed spreadsheet: the register the City Office (or a
+    unit, of its own cases) keeps. Read along the received_at index, so rows come without a sort."""
+    start = datetime.combine(first, time(0), tzinfo=LOCAL_TZ)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    return (select(Case.code, Case.title, Case.kind, Category.name.label("category"), Case.priority, Case.source,
+                   Case.received_at, Case.due_at, Case.state, Case.paused_at, Case.answered_at,
+                   Unit.name.label("unit"), User.full_name.label("handler"), Case.rating, Case.transfer_count,
+                   Case.extension_count)
+            .join(Category, Category.id == Case.category_id)
+            .outerjoin(Unit, Unit.id == Case.unit_id)
+            .outerjoin(User, User.id == Case.handler_id)
+            .where(access.case_filter(user), Case.received_at >= start, Case.received_at < end)
+            .order_by(Case.received_at, Case.id))
+
+
+def deadline_standing(state: str, due_at: datetime | None, paused_at: datetime | None,
+                      answered_at: datetime | None, now: datetime) -> str:
+    """Where a case stands against its deadline, in the words of the compliance figures: an open
+    case is "Trong hạn" or "Quá hạn", an answered one "Đúng hạn" or "Trễ hạn" (Case.is_overdue's rule)."""
+    if due_at is None or state == "rejected":
+        return ""
+    late = is_overdue(state, due_at, paused_at, answered_at, now)
+    if state in OPEN_STATES:
+        return "Quá hạn" if late else "Trong hạn"
+    return "Trễ hạn" if late else "Đúng hạn"

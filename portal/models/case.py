@@ -90,6 +90,8 @@ class Case(db.Model):
         # (queries name the open states literally, see portal.domain.queue.OPEN_STATE).
         Index("ix_cases_unit_open_due", "unit_id", "due_at", "id",
               postgresql_where=text(OPEN_CONDITION), sqlite_where=text(OPEN_CONDITION)),
+        # A unit's cases received in a period, in that order (the unit's register export).
+        Index("ix_cases_unit_received_at", "unit_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

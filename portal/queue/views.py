@@ -1,5 +1,6 @@
 """`/queue`: the signed-in user's work. A unit's open cases by urgency, or the City Office's routing
-queue and extension requests; quick actions on a row update the row and the tab counts in place."""
+queue and extension requests; quick actions on a row update the row and the tab counts in place.
+The list on screen and the register of a period's received cases export to spreadsheets."""
 from __future__ import annotations
 
 
@@ -13,13 +14,15 @@ from portal.cases.views import get_case
 from portal.domain import audit, workflow
 from portal.domain import queue as queue_rules
 from portal.domain.deadlines import load_calendar
-from portal.domain.formatting import local, moment
+from portal.domain.formatting import day, local, moment
 from portal.domain.queue import QueueFilters, is_office_queue, queue_page
+from portal.errors import abort_with
 from portal.exports import Sheet, local_naive, xlsx_response
 from portal.extensions import db
 from portal.models import Category, User
-from portal.models.case import PRIORITIES, STATES
-from portal.queue.forms import QueueFilterForm
+from portal.models.case import PRIORITIES, RATINGS, SOURCES, STATES
+from portal.models.category import CASE_KINDS
+from portal.queue.forms import REGISTER_MAX_DAYS, QueueFilterForm, RegisterForm
 from portal.web import feature_required, render_page_or_part, wants_part
 
 bp = Blueprint("queue", __name__)
@@ -35,6 +38,10 @@ def index():
     # The filter form is drawn on the full page only; an htmx part is the results alone.
     form, filters = _filters(request.args, with_choices=not wants_part())
     context = _context(form, filters)
+    if not wants_part():
+        # The register form starts at this month so far (as the export does when given no days).
+        today = local(context["now"]).date()
+        context.update(register_start=today.replace(day=1), register_end=today, register_max_days=REGISTER_MAX_DAYS)
     response = render_page_or_part("queue/index.html", "queue/_results.html", **context)
     if wants_part():
         # The address bar gets the tidy URL (no empty fields), which reloads as the same page.
@@ -72,6 +79,50 @@ def export_xlsx():
         rows=rows(), widths=[12, 60, 28, 12, 17, 17, 24, 22, 28, 36, 10],
         formats={4: "dd/mm/yyyy hh:mm", 5: "dd/mm/yyyy hh:mm"})
     return xlsx_response(f"danh-sach-phan-anh-{local(now).date().isoformat()}.xlsx", [sheet])
+
+
+@bp.route("/queue/register.xlsx")
+@feature_required("queue")
+def register_xlsx():
+    """The register: every case received in a period that the user may see (the City Office: the whole
+    city; a unit: its own), in the order received, streamed from the database while the file is written."""
+    now = clock.now()
+    today = local(now).date()
+    if "start" in request.args or "end" in request.args:
+        form = RegisterForm(formdata=request.args)
+        if not form.validate():
+            abort_with(422, " ".join(error for field in form for error in field.errors))
+        first, last = form.start.data, form.end.data
+    else:
+        first, last = today.replace(day=1), today  # as the form starts: this month so far
+    user = current_user._get_current_object()
+    scope_name = "toàn Thành phố" if is_office_queue(user) else user.unit.name
+    title = f"Sổ theo dõi phản ánh, kiến nghị tiếp nhận từ {day(first)} đến {day(last)}: {scope_name}"
+    audit.record("export", now=now, actor=user, target="queue.register", detail=title, address=request.remote_addr)
+    db.session.commit()
+    statement = queue_rules.register_statement(user, first, last)
+    standing = queue_rules.deadline_standing
+
+    def rows():
+        # Plain column rows read a thousand at a time (a server-side cursor on PostgreSQL), written as
+        # they come: memory stays flat however long the period.
+        for (code, case_title, kind, category, priority, source, received_at, due_at, state, paused_at, answered_at,
+             unit, handler, rating, transfers, extensions) in db.session.execute(statement.execution_options(yield_per=1000)):
+            yield [code, case_title, CASE_KINDS.get(kind, kind), category, PRIORITIES.get(priority, priority),
+                   SOURCES.get(source, source), local_naive(received_at), local_naive(due_at),
+                   STATES.get(state, state), unit or "", handler or "", local_naive(answered_at),
+                   standing(state, due_at, paused_at, answered_at, now), RATINGS.get(rating, "") if rating else "",
+                   transfers, extensions]
+
+    sheet = Sheet(
+        title="Sổ theo dõi",
+        heading=[title, f"Tính đến {moment(now)}"],
+        header=["Mã", "Tiêu đề", "Loại", "Lĩnh vực", "Mức độ", "Nguồn", "Tiếp nhận", "Hạn xử lý", "Trạng thái",
+                "Đơn vị xử lý", "Cán bộ xử lý", "Trả lời lúc", "Thời hạn", "Đánh giá", "Số lần chuyển",
+                "Số lần gia hạn"],
+        rows=rows(), widths=[12, 60, 12, 28, 12, 18, 17, 17, 22, 36, 28, 17, 11, 14, 10, 10],
+        formats={6: "dd/mm/yyyy hh:mm", 7: "dd/mm/yyyy hh:mm", 11: "dd/mm/yyyy hh:mm"})
+    return xlsx_response(f"so-theo-doi-phan-anh-{first.isoformat()}-{last.isoformat()}.xlsx", [sheet])
 
 
 @bp.route("/queue/cases/<code>/<action>", methods=["POST"])
