@@ -11,8 +11,8 @@ and kept the unit's; ix_cases_unit_received_at reads the unit's alone, in the or
 Plain CREATE/DROP INDEX: no table rebuild (on SQLite a batch rebuild of `cases` would drop the
 hotline search triggers).
 
-Revision ID: 0008_queue
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-23 07:30:00
 
 """
@@ -21,17 +21,17 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_queue'
-down_revision = '0005'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
-OPEN_PREDICATE = "state IN ('received', 'assigned', 'in_progress', 'paused')"
+OPEN_CONDITION = "state IN ('received', 'assigned', 'in_progress', 'paused')"
 
 
 def upgrade():
     op.create_index('ix_cases_unit_open_due', 'cases', ['unit_id', 'due_at', 'id'], unique=False,
-                    postgresql_where=sa.text(OPEN_PREDICATE), sqlite_where=sa.text(OPEN_PREDICATE))
+                    postgresql_where=sa.text(OPEN_CONDITION), sqlite_where=sa.text(OPEN_CONDITION))
     op.create_index('ix_cases_unit_received_at', 'cases', ['unit_id', 'received_at'], unique=False)
 
 
