@@ -13,9 +13,13 @@ from portal.models import CalendarException, Category
 
 def load_calendar() -> WorkingCalendar:
     """The working calendar in force: Vietnam's holidays plus the administrator's exceptions."""
-    rows = db.session.execute(select(CalendarException.day, CalendarException.kind)).all()
+    rows = db.session.execute(_EXCEPTIONS).all()
     return _calendar(frozenset(day for day, kind in rows if kind == "day_off"),
                      frozenset(day for day, kind in rows if kind == "working_day"))
+
+
+# Read on every page that shows a deadline: built once (SQLAlchemy keeps its compiled form).
+_EXCEPTIONS = select(CalendarException.day, CalendarException.kind)
 
 
 @lru_cache(maxsize=8)
