@@ -33,13 +33,17 @@ TOO_LARGE = (f"Tệp gửi lên quá lớn: mỗi tệp tối đa {MAX_FILE_BYTE
 def get_case(code: str) -> Case:
     """The case with this code if the signed-in user may see it; 404 otherwise (never its content)."""
     normalized = normalize_code(code)
-    # Its category and unit, which the page and the access check always read, in the same query.
-    case = db.session.scalar(
-        select(Case).where(Case.code == normalized).options(joinedload(Case.category), joinedload(Case.unit))
-    ) if normalized else None
+    case = db.session.scalar(_CASE_BY_CODE, {"code": normalized}) if normalized else None
     if case is None or not access.can_view_case(current_user, case):
         abort(404)
     return case
+
+
+# Built once (SQLAlchemy keeps the compiled form): the case with its category and unit, which the page
+# and the access check always read, in the same query; its files.
+_CASE_BY_CODE = (select(Case).where(Case.code == bindparam("code"))
+                 .options(joinedload(Case.category), joinedload(Case.unit)))
+_FILES = select(Attachment).where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id)
 
 
 @bp.route("/<code>")
@@ -142,7 +146,7 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
     now = clock.now()
     user = current_user._get_current_object()
     show_contact = access.can_see_contact(user, case)
-    files = db.session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)).all()
+    files = db.session.scalars(_FILES, {"case_id": case.id}).all()
     available = set(workflow.available_actions(user, case))
     forms = {}
     for group in ACTION_GROUPS.values():
