@@ -165,8 +165,8 @@ def queue_page(user: User, filters: QueueFilters, now: datetime, page_size: int,
     page = min(max(1, filters.page), pages)
     rows = []
     if total:
-        records = db.session.execute(_where(_PAGES[tab], conditions),
-                                     {**params, "limit": page_size, "offset": (page - 1) * page_size})
+        statement = _page(*_TAB_WHERE[tab], *conditions, with_unit=office) if conditions else _PAGES[tab]
+        records = db.session.execute(statement, {**params, "limit": page_size, "offset": (page - 1) * page_size})
         own_unit = None if office else user.unit.name
         rows = [_row(record, record.category_name, record.handler_name, record.unit_name if office else own_unit,
                      now, calendar) for record in records]
@@ -192,22 +192,26 @@ ROW_COLUMNS = (Case.code, Case.title, Case.version, Case.state, Case.priority, C
 
 
 def _page(*where, with_unit: bool = False):
-    """One page of a tab: only the columns a row shows, with the category's and handler's names joined
-    in the same query; the unit's name too in the City Office's queue (a unit's queue is all its own)."""
-    statement = (select(*ROW_COLUMNS, Category.name.label("category_name"), User.full_name.label("handler_name"))
-                 .join(Category, Category.id == Case.category_id)
-                 .outerjoin(User, User.id == Case.handler_id))
+    """One page of a tab: the page's cases first (only the columns a row shows, read in deadline order
+    from an index), then the category's, handler's and, in the City Office's queue, the unit's names,
+    looked up by key for those rows alone (never for the rows a later page skips; a unit's queue is
+    all its own unit). Cheaper to plan and to run than joins, and the same plan at any size."""
+    page = (select(*ROW_COLUMNS, Case.id, Case.category_id, Case.unit_id).where(*where).order_by(Case.due_at, Case.id)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+            .subquery("page"))
+    names = [select(Category.name).where(Category.id == page.c.category_id).scalar_subquery().label("category_name"),
+             select(User.full_name).where(User.id == page.c.handler_id).scalar_subquery().label("handler_name")]
     if with_unit:
-        statement = statement.add_columns(Unit.name.label("unit_name")).outerjoin(Unit, Unit.id == Case.unit_id)
-    return (statement.where(*where).order_by(Case.due_at, Case.id)
-            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+        names.append(select(Unit.name).where(Unit.id == page.c.unit_id).scalar_subquery().label("unit_name"))
+    return select(*[page.c[column.key] for column in ROW_COLUMNS], *names).order_by(page.c.due_at, page.c.id)
 
 
 _OF_UNIT = Case.unit_id == bindparam("unit_id")
-_PAGES = {
-    **{tab: _page(_OF_UNIT, OPEN_STATE if tab == "open" else Case.state == tab) for tab in UNIT_TABS},
-    **{tab: _page(in_tab, with_unit=True) for tab, in_tab in _IN_OFFICE_TAB.items()},
+_TAB_WHERE = {
+    **{tab: (_OF_UNIT, OPEN_STATE if tab == "open" else Case.state == tab) for tab in UNIT_TABS},
+    **{tab: (in_tab,) for tab, in_tab in _IN_OFFICE_TAB.items()},
 }
+_PAGES = {tab: _page(*where, with_unit=tab in OFFICE_TABS) for tab, where in _TAB_WHERE.items()}
 
 
 def row_of_case(case: Case, now: datetime, calendar: WorkingCalendar) -> QueueRow:
