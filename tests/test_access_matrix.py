@@ -90,6 +90,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     # the queue
     ("GET", "/queue"): P(QUEUE),
     ("GET", "/queue.xlsx"): P(QUEUE),
+    ("GET", "/queue/register.xlsx"): P(QUEUE),  # the register: the City Office's whole city, a unit's own
     ("POST", "/queue/cases/<code>/<action>"): P(QUEUE, CASE),
     # a case
     ("GET", "/cases/<code>"): P(EVERYONE, CASE),
