@@ -68,6 +68,7 @@ def main() -> None:
         for endpoint in targets["endpoints"]:
             results[endpoint["name"]] = _drive(endpoint, cookies.get(endpoint["account"], ""), args)
             print(f"  {endpoint['name']:<28} {results[endpoint['name']]['rps']:>8.1f} req/s", flush=True)
+        rss.mark_export()
         export_seconds = _time_export(targets["export"], cookies[targets["export"]["account"]])
         rss.stop()
     finally:
@@ -190,7 +191,13 @@ class RssSampler(threading.Thread):
         self.master_pid = master_pid
         self.max_mb = 0.0
         self.export_growth_mb = 0.0
+        self._now: dict[int, float] = {}  # each worker's latest RSS
+        self._before_export: dict[int, float] | None = None
         self._halt = threading.Event()
+
+    def mark_export(self) -> None:
+        """From now on, measure how far any worker grows beyond what it held before the export."""
+        self._before_export = dict(self._now)
 
     def run(self) -> None:
         while not self._halt.is_set():
@@ -201,7 +208,11 @@ class RssSampler(threading.Thread):
                     continue
                 found = re.search(r"VmRSS:\s+(\d+) kB", status)
                 if found:
-                    self.max_mb = max(self.max_mb, int(found.group(1)) / 1024)
+                    megabytes = int(found.group(1)) / 1024
+                    self._now[pid] = megabytes
+                    self.max_mb = max(self.max_mb, megabytes)
+                    if self._before_export is not None and pid in self._before_export:
+                        self.export_growth_mb = max(self.export_growth_mb, megabytes - self._before_export[pid])
             self._halt.wait(0.2)
 
     def stop(self) -> None:
@@ -224,7 +235,8 @@ def _table(report: dict) -> str:
         lines.append(f"{name:<28}{figures['rps']:>9.1f}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}"
                      f"{figures['p99_ms']:>9.1f}{figures['ratio_to_healthz']:>8.2f}")
     lines.append(f"seed: {report['seed_seconds']} s · largest worker RSS: {report['max_worker_rss_mb']} MB · "
-                 f"export of {report['export_rows']:,} rows: {report['export_100k_seconds']} s")
+                 f"export of {report['export_rows']:,} rows: {report['export_100k_seconds']} s "
+                 f"(worker memory +{report['export_rss_growth_mb']} MB)")
     return "\n".join(lines)
 
 
