@@ -1,13 +1,13 @@
 """The queue's filter form: read from the query string, so every filtered page has its own URL."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from portal.forms import PortalForm
 from portal.models.case import PRIORITIES
 from portal.models.category import CASE_KINDS
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET search, bookmarkable
 
