@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
+from jinja2 import BytecodeCache
 from lxml import html as lxml_html
 
 from portal.extensions import db
@@ -39,9 +40,27 @@ GENERAL_OPEN311_ERROR = "Lỗi xử lý chung"
 SCALE = float(os.environ.get("HOSTILE_SCALE", "1"))
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once for the whole run, shared by the apps of every test."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def hostile_settings(examples: int):
     """The same examples on every run (CI must be deterministic): derandomized, no example database."""
-    return settings(max_examples=max(1, round(examples * SCALE)), deadline=None, derandomize=True, database=None, print_blob=False,
+    return settings(max_examples=max(1, round(examples * SCALE)), deadline=None, derandomize=True, database=None,
+                    print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large, HealthCheck.filter_too_much,
                                            HealthCheck.large_base_example])
@@ -53,6 +72,8 @@ class Tally:
 
     requests: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    cpu_by_test: dict[str, float] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -74,10 +95,12 @@ def send(request):
     name = request.node.originalname
 
     def send(client, method: str, url: str, **kwargs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = client.open(url, method=method, **kwargs)
         body = response.get_data()  # a streamed answer is read to its end, as a browser would
         TALLY.seconds += time.perf_counter() - started
+        TALLY.cpu_seconds += time.process_time() - cpu
+        TALLY.cpu_by_test[name] = TALLY.cpu_by_test.get(name, 0.0) + time.process_time() - cpu
         TALLY.requests[name] = TALLY.requests.get(name, 0) + 1
         TALLY.statuses[response.status_code] = TALLY.statuses.get(response.status_code, 0) + 1
         db.session.rollback()  # a refused write leaves nothing behind for the next request
@@ -234,6 +257,7 @@ def world(app, make) -> World:
     make.api_client(key="hostile-open311-key", rate_limit_per_minute=10_000)
     make.api_client(key="hostile-slow-key", name="Ứng dụng chậm", rate_limit_per_minute=1)
     db.session.commit()
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES  # each test's app would compile every template again
     clients = {role: client_as(app, user) for role, user in users.items()}
     tokens = {role: token_of(client) for role, client in clients.items()}
     return World(units=units, users=users, clients=clients, tokens=tokens, categories=categories, cases=cases,
@@ -252,6 +276,10 @@ def pytest_terminal_summary(terminalreporter):
     if TALLY.total:
         database = "PostgreSQL" if IS_POSTGRES else "SQLite"
         terminalreporter.write_line(
-            f"hostile input ({database}): {TALLY.total:,} generated requests, {TALLY.seconds:.1f} s in the app; "
+            f"hostile input ({database}): {TALLY.total:,} generated requests, {TALLY.seconds:.1f} s in the app "
+            f"({TALLY.cpu_seconds:.1f} s of CPU); "
             "by status: " + ", ".join(f"{status}: {count}" for status, count in sorted(TALLY.statuses.items()))
             + "; by test: " + ", ".join(f"{name}={count}" for name, count in sorted(TALLY.requests.items())))
+        if os.environ.get("HOSTILE_TIMING"):
+            for name, count in sorted(TALLY.requests.items()):
+                terminalreporter.write_line(f"  {name}: {1000 * TALLY.cpu_by_test[name] / count:.1f} ms CPU per request")

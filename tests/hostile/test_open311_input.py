@@ -40,7 +40,7 @@ def get_requests(world):
                      st.sampled_from([{}, {"Accept": "application/json"}, {"Accept": "text/html"}]))
 
 
-@hostile_settings(1200)
+@hostile_settings(2000)
 @given(data=st.data())
 def test_any_get_gets_the_standards_answer(app, world, send, data):
     path, query, sent_headers = data.draw(once(world, "open311_get", lambda: get_requests(world)))
@@ -78,7 +78,7 @@ def post_requests(world):
     return st.tuples(body, attributes, shape, idempotency, st.sampled_from(["json", "xml"]))
 
 
-@hostile_settings(800)
+@hostile_settings(1200)
 @given(data=st.data())
 def test_any_post_files_a_request_or_says_what_is_wrong(app, world, send, data):
     body, attributes, content_type, sent_headers, fmt = data.draw(once(world, "open311_post", lambda: post_requests(world)))
