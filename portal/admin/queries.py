@@ -40,7 +40,7 @@ class Page:
 
 def page_number(text: str | None) -> int:
     """The page asked for in the query string; anything odd is page 1."""
-    return min(whole_number(text) or 1, MAX_PAGE)
+    return min(whole_number(text, maximum=10**100) or 1, MAX_PAGE)
 
 
 def paginate_list(items: list, page: int, per_page: int) -> Page:

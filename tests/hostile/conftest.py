@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from jinja2 import BytecodeCache
 from lxml import html as lxml_html
+from sqlalchemy import event
 
 from portal.extensions import db
 from tests.conftest import IS_POSTGRES, csrf_token_from
@@ -55,6 +56,12 @@ class _CompiledTemplates(BytecodeCache):
 
 
 COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+def _no_sync(connection, record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA synchronous = OFF" if IS_POSTGRES is False else "SET synchronous_commit TO off")
+    cursor.close()
 
 
 def hostile_settings(examples: int):
@@ -203,8 +210,6 @@ class World:
 def world(app, make) -> World:
     """Hanoi in small: the city, its office, a department, Đống Đa with two wards, Ba Đình with one;
     a user of each role; a case in each state; a roster campaign; a routing rule; an Open311 client."""
-    from portal.models import RoutingRule  # noqa: F401  (the factory makes it)
-
     root = make.unit("Ủy ban nhân dân Thành phố Hà Nội", kind="city", code="HN")
     office = make.unit("Văn phòng UBND Thành phố", kind="city_office", parent=root, code="VP-UBND")
     department = make.unit("Sở Nội vụ", kind="department", parent=root, code="SO-NV")
@@ -258,6 +263,9 @@ def world(app, make) -> World:
     make.api_client(key="hostile-slow-key", name="Ứng dụng chậm", rate_limit_per_minute=1)
     db.session.commit()
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES  # each test's app would compile every template again
+    # Thousands of small commits to a throw-away database: none needs to wait for the disk.
+    event.listen(db.engine, "connect", _no_sync)
+    db.engine.dispose()
     clients = {role: client_as(app, user) for role, user in users.items()}
     tokens = {role: token_of(client) for role, client in clients.items()}
     return World(units=units, users=users, clients=clients, tokens=tokens, categories=categories, cases=cases,

@@ -61,7 +61,7 @@ def admin_requests(world):
     return st.tuples(weighted((3, posts), (2, gets)), csrf(world.tokens["admin"]), headers())
 
 
-@hostile_settings(600)
+@hostile_settings(550)
 @given(data=st.data())
 def test_any_admin_form_or_filter_gets_a_page(app, world, send, data):
     (method, path, pairs), token, sent_headers = data.draw(once(world, "admin", lambda: admin_requests(world)))
@@ -110,7 +110,7 @@ def roster_requests(world):
     return st.tuples(weighted((4, post), (3, get), (1, odd_unit)), csrf("{token}"), headers())
 
 
-@hostile_settings(600)
+@hostile_settings(550)
 @given(data=st.data())
 def test_any_roster_form_or_filter_gets_a_page(app, world, send, data):
     (method, path, role, pairs), token, sent_headers = data.draw(once(world, "rosters", lambda: roster_requests(world)))
@@ -138,7 +138,7 @@ def intake_requests(world):
                      csrf("{token}"), headers())
 
 
-@hostile_settings(400)
+@hostile_settings(300)
 @given(data=st.data())
 def test_any_routing_rule_or_check_gets_a_page(app, world, send, data):
     role, (method, path, pairs), token, sent_headers = data.draw(once(world, "intake", lambda: intake_requests(world)))

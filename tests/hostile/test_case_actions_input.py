@@ -59,7 +59,7 @@ def action_requests(world):
     return weighted(*((4, for_role(role)) for role in ACTING), *((1, for_role(role)) for role in READING))
 
 
-@hostile_settings(1400)
+@hostile_settings(1300)
 @given(data=st.data())
 def test_any_case_action_form_gets_the_case_or_a_refusal(app, world, send, data):
     role, case_name, token, (group, body), sent_headers, odd_code = data.draw(
@@ -72,7 +72,7 @@ def test_any_case_action_form_gets_the_case_or_a_refusal(app, world, send, data)
          data=encoded(body), content_type=FORM, headers=sent_headers)
 
 
-@hostile_settings(500)
+@hostile_settings(600)
 @given(data=st.data())
 def test_any_case_address_gets_the_case_or_not_found(app, world, send, data):
     role = data.draw(st.sampled_from(ACTING + READING))

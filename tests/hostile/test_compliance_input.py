@@ -28,7 +28,7 @@ def report_requests(world):
                      headers())
 
 
-@hostile_settings(300)
+@hostile_settings(250)
 @given(data=st.data())
 def test_any_compliance_filter_gets_a_page(app, world, send, data):
     role, path, query, sent_headers = data.draw(once(world, "compliance", lambda: report_requests(world)))
@@ -50,7 +50,7 @@ def inspection_requests(world):
                      fields(spec), headers())
 
 
-@hostile_settings(200)
+@hostile_settings(150)
 @given(data=st.data())
 def test_any_inspection_form_is_recorded_or_refused_with_a_message(app, world, send, data):
     role, unit_id, token, body, sent_headers = data.draw(once(world, "inspections", lambda: inspection_requests(world)))

@@ -48,7 +48,7 @@ def call_requests(world):
     return st.tuples(st.sampled_from(HOTLINE_ROLES), csrf(world.tokens["hotline"]), fields(spec), headers())
 
 
-@hostile_settings(400)
+@hostile_settings(350)
 @given(data=st.data())
 def test_any_call_form_is_saved_or_refused_with_a_message(app, world, send, data):
     role, token, body, sent_headers = data.draw(once(world, "calls", lambda: call_requests(world)))
@@ -73,7 +73,7 @@ def new_case_requests(world):
     return st.tuples(csrf(world.tokens["hotline"]), fields(spec), headers())
 
 
-@hostile_settings(400)
+@hostile_settings(350)
 @given(data=st.data())
 def test_any_new_case_form_files_a_case_or_says_what_is_missing(app, world, send, data):
     token, body, sent_headers = data.draw(once(world, "new_case", lambda: new_case_requests(world)))
@@ -87,7 +87,7 @@ def period_requests():
                      fields({"start": day, "end": day, "day": day}), headers())
 
 
-@hostile_settings(300)
+@hostile_settings(250)
 @given(data=st.data())
 def test_any_call_log_period_gets_a_page(app, world, send, data):
     path, query, sent_headers = data.draw(once(world, "periods", period_requests))

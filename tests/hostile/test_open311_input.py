@@ -74,11 +74,16 @@ def post_requests(world):
     body = weighted((1, fields(spec)), (1, one_changed))
     shape = st.sampled_from([FORM] * 8 + ["multipart/form-data", "application/json", "text/plain", ""])
     idempotency = weighted((3, st.just({})), (1, value_or_hostile("k-1", "k-2", "x" * 256).map(
-        lambda key: {"Idempotency-Key": key.encode("utf-8", "surrogatepass").decode("latin-1", "replace")})))
+        lambda key: {"Idempotency-Key": _header_value(key)})))
     return st.tuples(body, attributes, shape, idempotency, st.sampled_from(["json", "xml"]))
 
 
-@hostile_settings(1200)
+def _header_value(text: str) -> str:
+    """What can travel in an HTTP header: bytes of any kind but the line breaks that would end it."""
+    return text.encode("utf-8", "surrogatepass").decode("latin-1").replace("\r", " ").replace("\n", " ")
+
+
+@hostile_settings(1100)
 @given(data=st.data())
 def test_any_post_files_a_request_or_says_what_is_wrong(app, world, send, data):
     body, attributes, content_type, sent_headers, fmt = data.draw(once(world, "open311_post", lambda: post_requests(world)))

@@ -27,7 +27,7 @@ def filter_requests(world):
                      fields(filters(world), extra_names=("q", "sort", "dir")), headers())
 
 
-@hostile_settings(800)
+@hostile_settings(600)
 @given(data=st.data())
 def test_any_queue_filter_in_the_address_gets_a_page(app, world, send, data):
     role, path, query, sent_headers = data.draw(once(world, "filters", lambda: filter_requests(world)))
@@ -47,7 +47,7 @@ def row_actions(world):
     return st.one_of(*(for_role(role) for role in QUEUE_ROLES))
 
 
-@hostile_settings(300)
+@hostile_settings(250)
 @given(data=st.data())
 def test_any_row_action_form_gets_a_row_or_a_refusal(app, world, send, data):
     role, case_name, action, token, body, odd_code, sent_headers = data.draw(
