@@ -94,7 +94,7 @@ def _refuse_nul_characters() -> None:
             and request.endpoint != "open311.create_request":
         sent += [*request.form.keys(), *request.form.values()]
     if any(isinstance(text, str) and "\x00" in text for text in sent):
-        abort_with(400, NUL_REFUSED)
+        abort_with(422, NUL_REFUSED)
 
 
 def _keep_session_alive() -> None:

@@ -4,6 +4,7 @@ attribute that would fetch on load, no javascript: link), and the text is shown 
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timezone
 
 import pytest
 from flask import current_app, url_for
@@ -109,6 +110,9 @@ def planted(app, world, make):
                                   title="Chuyển đơn vị")
     _act(world, "unit_lead", transferred, "transfer", "transfer", unit=str(units["truc_bach"].id),
          reason=p.text("transfer reason"))
+    # A late case, for the compliance lists of overdue cases (lateness needs time, so this one is made directly).
+    make.case(unit=units["van_chuong"], state="in_progress", category=world.categories["GT"],
+              title=p.text("overdue case title"), due_at=datetime(2026, 11, 11, 10, 0, tzinfo=timezone.utc))
     # The hotline's call notes.
     _post(hotline, "/hotline/call", world.tokens["hotline"], {"action": "save", "caller_phone": "0912000333",
                                                               "notes": p.text("call notes", link_payload)})
