@@ -5,8 +5,11 @@ from functools import wraps
 
 from flask import Flask, abort, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from portal.domain import access, formatting
+from portal.domain.numbers import INTEGER_MAX
+from portal.errors import abort_with
 from portal.extensions import db, login_manager
 from portal.models import User
 
@@ -21,7 +24,17 @@ NAVIGATION = (
 )
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a URL: an id the database can hold, so /cases/…/files/99999999999 is a 404 (not a
+    database error on PostgreSQL, nor an overflow on SQLite)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = INTEGER_MAX,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "info"
@@ -39,6 +52,7 @@ def init_app(app: Flask) -> None:
                                  can_see_callers=access.can_see_callers)
     app.context_processor(_layout_context)
     app.before_request(_refuse_oversized_form)
+    app.before_request(_refuse_nul_characters)
     app.before_request(_keep_session_alive)
     app.after_request(_security_headers)
 
@@ -64,6 +78,24 @@ def _refuse_oversized_form() -> None:
         limit = request.max_form_memory_size
         if limit is not None and (request.content_length or 0) > limit:
             abort(413)
+
+
+NUL_REFUSED = ("Dữ liệu gửi lên có ký tự không hợp lệ (ký tự NUL, mã 0). Vui lòng xóa ký tự đó "
+               "(thường do sao chép từ tệp khác) rồi gửi lại.")
+
+
+def _refuse_nul_characters() -> None:
+    # No one types a NUL, and PostgreSQL refuses it in any text (a query would fail with a database error):
+    # refuse it here, with a message, wherever it is (address, query string or form field). The administrator's
+    # forms and filters, and Open311's POST, name the field that holds one themselves.
+    if request.blueprint == "admin":
+        return
+    sent = [*(request.view_args or {}).values(), *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+            and request.endpoint != "open311.create_request":
+        sent += [*request.form.keys(), *request.form.values()]
+    if any(isinstance(text, str) and "\x00" in text for text in sent):
+        abort_with(422, NUL_REFUSED)
 
 
 def _keep_session_alive() -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileSize
 from wtforms import BooleanField, SelectChoice, DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.widgets import TextInput
@@ -12,47 +11,27 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from portal.domain.category_settings import DAYS_MAX, HOURS_MAX
 from portal.domain.client_keys import RATE_LIMIT_MAX, RATE_LIMIT_MIN
 from portal.domain.phones import is_phone
+from portal.forms import PortalForm
 from portal.models.audit import AUDIT_ACTIONS
 from portal.models.calendar import EXCEPTION_KINDS
 from portal.models.category import CASE_KINDS
 from portal.models.unit import UNIT_KINDS
 from portal.models.user import ROLES
 
-# WTForms' own messages (a field that cannot parse its input), said in Vietnamese.
-_MESSAGES = {
-    "This field is required.": "Vui lòng nhập trường này.",
-    "Not a valid integer value.": "Vui lòng nhập một số nguyên.",
-    "Not a valid date value.": "Ngày không hợp lệ; nhập theo dạng ngày/tháng/năm.",
-    "Not a valid choice.": "Lựa chọn không hợp lệ.",
-    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
-    "Invalid input.": "Giá trị không hợp lệ.",
-    "Invalid email address.": "Địa chỉ thư điện tử không hợp lệ.",
-    "Number must be between %(min)s and %(max)s.": "Giá trị phải từ %(min)s đến %(max)s.",
-    "Number must be at least %(min)s.": "Giá trị phải từ %(min)s trở lên.",
-    "Number must be at most %(max)s.": "Giá trị tối đa là %(max)s.",
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class _Vietnamese:
-    def gettext(self, text):
-        return _MESSAGES.get(text, text)
-
-    def ngettext(self, singular, plural, n):
-        return _MESSAGES.get(singular if n == 1 else plural, singular if n == 1 else plural)
-
-
-class AdminForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return _Vietnamese()
-
+class AdminForm(PortalForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in self:
             # A NUL or other control character is never meant, and PostgreSQL refuses NUL in text.
             if isinstance(field.data, str) and _CONTROL.search(field.data):
-                field.errors = [*field.errors, "Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại."]
+                message = "Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại."
+                if isinstance(field, HiddenField):  # not on the page: said above the form
+                    self.form_errors.append(f"{message} ({field.label.text})")
+                else:
+                    field.errors = [*field.errors, message]
                 valid = False
         return valid
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.domain.formatting import LOCAL_TZ
+from portal.domain.numbers import whole_number
 from portal.domain.units import fold, normalize_code
 from portal.extensions import db
 from portal.models import AuditEntry, Case, Unit, User
@@ -39,7 +40,7 @@ class Page:
 
 def page_number(text: str | None) -> int:
     """The page asked for in the query string; anything odd is page 1."""
-    return min(int(text), MAX_PAGE) if text and text.isdigit() and int(text) > 0 else 1
+    return min(whole_number(text, maximum=10**100) or 1, MAX_PAGE)
 
 
 def paginate_list(items: list, page: int, per_page: int) -> Page:

@@ -14,6 +14,7 @@ from portal.admin import forms, queries
 from portal.domain import accounts, calendar_exceptions, category_settings, client_keys, units as unit_rules
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import local
+from portal.domain.numbers import whole_number
 from portal.errors import abort_with
 from portal.extensions import db
 from portal.models import ApiClient, AuditEntry, CalendarException, Category, Unit, User
@@ -203,9 +204,9 @@ def units():
     words = (form.q.data or "").strip() if valid else ""
     show_all = valid and form.show.data == "all"
     parent = None
-    parent_id = request.args.get("parent", "")
-    if parent_id.isdigit() and not words:
-        parent = _get(Unit, int(parent_id))
+    parent_id = whole_number(request.args.get("parent"))
+    if parent_id is not None and not words:
+        parent = _get(Unit, parent_id)
     found = queries.browse_units(parent, words, show_all)
     if parent is None and not words and len(found) == 1:
         # The tree has one root (the city): open it rather than show a list of one.
@@ -225,8 +226,9 @@ def units():
 @feature_required("admin")
 def unit_new():
     form = forms.UnitCreateForm()
-    if request.method == "GET" and request.args.get("parent", "").isdigit():
-        parent = db.session.get(Unit, int(request.args["parent"])) if int(request.args["parent"]) <= MAX_ID else None
+    parent_id = whole_number(request.args.get("parent"))
+    if request.method == "GET" and parent_id:
+        parent = db.session.get(Unit, parent_id)
         if parent is not None:
             form.parent.data = parent.code
             form.kind.data = {"city": "district", "district": "ward"}.get(parent.kind, "")
@@ -447,7 +449,7 @@ def category_edit(category_id: int):
 
 def _year(now) -> int:
     text = request.args.get("year", "")
-    year = int(text) if text.isdigit() and len(text) <= 6 else local(now).year
+    year = whole_number(text, maximum=999_999) or local(now).year
     return min(max(year, calendar_exceptions.FIRST_YEAR), calendar_exceptions.LAST_YEAR)
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 
 from portal.domain.attachments import MAX_FILE_BYTES, MAX_FILES, Upload
+from portal.domain.numbers import whole_number
+from portal.forms import PortalForm
 from portal.models.case import RATINGS
 
 FILE_HINT = (f"Ảnh JPEG, PNG hoặc tài liệu PDF; tối đa {MAX_FILES} tệp, mỗi tệp không quá "
              f"{MAX_FILE_BYTES // (1024 * 1024)} MB.")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     class Meta:
         # CSRFProtect checks the token of every POST; each form template renders it once, unprefixed.
         csrf = False
@@ -36,8 +37,7 @@ class ActionForm(FlaskForm):
         return values
 
     def seen_version(self) -> int | None:
-        raw = (self.version.data or "").strip()
-        return int(raw) if raw.isdigit() else None
+        return whole_number(self.version.data)
 
 
 def _area(label: str, rows: int = 3, placeholder: str = "") -> TextAreaField:

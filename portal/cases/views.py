@@ -160,6 +160,10 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
             _defaults(group.name, form, case)
         _choices(group.name, form, case)
         forms[group.name] = form
+    if kept and kept[0] not in forms and alert is None:
+        # The form sent is not one this user has on the page now: say what was wrong above the case.
+        kept_form = kept[1]
+        alert = " ".join([*kept_form.form_errors, *(error for f in kept_form for error in f.errors)]) or None
     return render_page_or_part(
         "cases/detail.html", "cases/_case.html", status=status,
         case=case, timeline=_timeline(case, show_contact), files=files, now=now, calendar=load_calendar(),

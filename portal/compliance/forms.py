@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
+
+from portal.domain.numbers import whole_number
+from portal.forms import PortalForm
 
 PERIODS = {
     "week": "Tuần này",
@@ -35,7 +37,7 @@ def day_field(label: str, validators) -> DateField:
                                            "ví dụ 16/11/2026.")
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     """Read from the query string: a GET form whose every value lives in the URL."""
 
     class Meta:
@@ -68,7 +70,7 @@ class FilterForm(FlaskForm):
             raise ValidationError("Ngày kết thúc (ô “Đến ngày”) phải sau hoặc bằng ngày bắt đầu.")
 
 
-class LetterForm(FlaskForm):
+class LetterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -79,7 +81,7 @@ class LetterForm(FlaskForm):
             raise ValidationError("Ngày ở ô “Tính đến ngày” phải từ 01/01/2000 trở đi.")
 
 
-class YearForm(FlaskForm):
+class YearForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -87,15 +89,16 @@ class YearForm(FlaskForm):
 
     def validate_year(self, field):
         text = (field.data or "").strip()
-        if text and (not text.isdigit() or not 2000 <= int(text) <= 2100):
+        if text and not 2000 <= (whole_number(text) or 0) <= 2100:
             raise ValidationError("Năm không hợp lệ ở ô “Năm”: nhập bốn chữ số, từ 2000 đến 2100.")
 
     def chosen_year(self, default: int) -> int:
         text = (self.year.data or "").strip()
-        return int(text) if text.isdigit() else default
+        chosen = whole_number(text)
+        return chosen if chosen is not None and 2000 <= chosen <= 2100 else default
 
 
-class InspectionForm(FlaskForm):
+class InspectionForm(PortalForm):
     inspected_on = day_field("Ngày kiểm tra", [DataRequired("Vui lòng nhập ngày kiểm tra.")])
     inspectors = StringField("Thành viên đoàn kiểm tra", validators=[
         DataRequired("Vui lòng nhập tên các thành viên đoàn kiểm tra."),

@@ -18,6 +18,7 @@ from portal.compliance.forms import PERIODS, FilterForm, InspectionForm, LetterF
 from portal.domain import access, audit, figures, inspections, rosters
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import LOCAL_TZ, day, moment, number
+from portal.domain.numbers import whole_number
 from portal.errors import abort_with
 from portal.extensions import db
 from portal.models import Case, Inspection, Unit, User
@@ -203,7 +204,7 @@ def overdue(unit_id: int | None):
     where = figures.overdue_cases_where(scope, query.period, now=now)
     total = db.session.scalar(select(func.count(Case.id)).where(where))
     page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    page_number = whole_number(page) or 1
     cases = db.session.scalars(figures.overdue_cases(scope, query.period, now=now)
                                .options(selectinload(Case.unit), selectinload(Case.handler))
                                .offset((page_number - 1) * OVERDUE_PAGE_SIZE).limit(OVERDUE_PAGE_SIZE)).all()

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.domain import routing
 from portal.domain.codes import normalize_code
-from portal.domain.formatting import LOCAL_TZ
+from portal.domain.formatting import LOCAL_TZ, number
 from portal.domain.intake import NewCase, file_case
 from portal.domain.phones import phone_digits
 from portal.domain.working_time import WorkingCalendar
@@ -449,7 +449,7 @@ def parse_post(form: Mapping[str, list[str]]) -> PostedRequest:
             return None
         limit = _TEXT_LIMITS.get(name)
         if limit and len(value) > limit:
-            problems.append(f"{name} dài {len(value):,} ký tự, tối đa {limit:,} ký tự.".replace(",", "."))
+            problems.append(f"{name} dài {number(len(value))} ký tự, tối đa {number(limit)} ký tự.")
             return None
         return value
 
@@ -462,7 +462,7 @@ def parse_post(form: Mapping[str, list[str]]) -> PostedRequest:
     if has_invalid_xml_characters(description):
         problems.append("description chứa ký tự điều khiển không hợp lệ (không được phép trong XML 1.0).")
     elif len(description) > MAX_DESCRIPTION:
-        problems.append(f"description dài {len(description):,} ký tự, tối đa 4.000 ký tự.".replace(",", "."))
+        problems.append(f"description dài {number(len(description))} ký tự, tối đa {number(MAX_DESCRIPTION)} ký tự.")
 
     lat_text, long_text = text("lat"), text("long")
     latitude = _coordinate(lat_text, "lat", 90, problems)

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.domain import access, attachments, codes
 from portal.domain.deadlines import handling_due_at
 from portal.domain.formatting import LOCAL_TZ, day
+from portal.domain.numbers import whole_number
 from portal.domain.routing import current_successor
 from portal.domain.working_time import WorkingCalendar, due_after_pause
 from portal.extensions import db
@@ -316,8 +317,8 @@ def _answer_text(values: Mapping, name: str = "answer") -> str:
 
 
 def _unit(values: Mapping, name: str = "unit") -> Unit:
-    unit_id = values.get(name)
-    unit = db.session.get(Unit, int(unit_id)) if str(unit_id or "").isdigit() else None
+    unit_id = whole_number(values.get(name))
+    unit = db.session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         raise InvalidInput(name, "Vui lòng chọn đơn vị xử lý.")
     successor = current_successor(unit)
@@ -381,8 +382,8 @@ def take(outcome, actor, values, now, calendar):
 def assign(outcome, actor, values, now, calendar):
     """The lead gives the case to one of the unit's handlers (or takes it over)."""
     case = outcome.case
-    handler_id = values.get("handler")
-    handler = db.session.get(User, int(handler_id)) if str(handler_id or "").isdigit() else None
+    handler_id = whole_number(values.get("handler"))
+    handler = db.session.get(User, handler_id) if handler_id else None
     if handler is None or not handler.active or handler.unit_id != case.unit_id or handler.role not in HANDLING_ROLES:
         raise InvalidInput("handler", "Vui lòng chọn một cán bộ xử lý của đơn vị.")
     if handler.id == case.handler_id:

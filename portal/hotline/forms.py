@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.domain.codes import normalize_code
 from portal.domain.phones import phone_digits
+from portal.forms import PortalForm
 from portal.models.call import CALL_OUTCOMES, CALL_TOPICS
 from portal.models.case import PRIORITIES
 
@@ -72,7 +72,7 @@ OUTCOME_CHOICES = [SelectChoice("", "— Chọn kết quả —"),
 PRIORITY_CHOICES = [SelectChoice(code, label) for code, label in PRIORITIES.items()]
 
 
-class CallForm(FlaskForm):
+class CallForm(PortalForm):
     """The call on the line. Every field may stay empty until the call ends."""
 
     caller_phone = StringField("Số điện thoại người gọi", validators=[
@@ -98,7 +98,7 @@ class CallForm(FlaskForm):
         return ok
 
 
-class NewCaseForm(FlaskForm):
+class NewCaseForm(PortalForm):
     """A case told on the phone: the same fields as any case, the caller's contact required."""
 
     citizen_name = StringField("Họ và tên người phản ánh", validators=[
@@ -121,7 +121,7 @@ class NewCaseForm(FlaskForm):
         render_kw={"rows": 6})
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(PortalForm):
     """The period of the call counts (read from the query string, no token needed)."""
 
     class Meta:

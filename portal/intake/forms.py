@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import PortalForm
 
-class RuleForm(FlaskForm):
+
+class RuleForm(PortalForm):
     category_id = SelectField("Lĩnh vực", coerce=str, choices=[])
     place = StringField("Địa bàn", validators=[Length(max=200, message="Địa bàn quá dài.")],
                         render_kw={"list": "places", "placeholder": "Để trống: mọi địa bàn", "autocomplete": "off"})
@@ -18,7 +19,7 @@ class RuleForm(FlaskForm):
     active = BooleanField("Đang áp dụng", default=True)
 
 
-class RouteTryForm(FlaskForm):
+class RouteTryForm(PortalForm):
     class Meta:
         csrf = False  # a read-only GET form
 
@@ -27,7 +28,7 @@ class RouteTryForm(FlaskForm):
                           render_kw={"placeholder": "Ví dụ: Số 5 ngõ 40 Văn Chương, Đống Đa"})
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField("Tệp phản ánh (.xlsx hoặc .csv)", validators=[
         FileRequired("Vui lòng chọn tệp để nhập."),
         FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv."),

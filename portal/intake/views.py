@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from portal import clock
 from portal.domain import case_import, routing
 from portal.domain.deadlines import load_calendar
+from portal.domain.numbers import whole_number
 from portal.errors import abort_with
 from portal.extensions import db
 from portal.intake.forms import ImportForm, RouteTryForm, RuleForm
@@ -120,7 +121,7 @@ def import_template():
 
 def _imported() -> dict:
     """The cases of the import just made (ids first..last in the query string), to show and link."""
-    first, last = request.args.get("first", type=int), request.args.get("last", type=int)
+    first, last = whole_number(request.args.get("first")), whole_number(request.args.get("last"))
     if not first or not last or last < first:
         return {}
     where = (Case.id >= first, Case.id <= last, Case.source == "import")
@@ -156,7 +157,8 @@ def _check_form(with_result: bool = False):
     form.category_id.choices = [(str(c.id), c.name) for c in _categories()]
     if not with_result:
         return {"form": form}
-    category = db.session.get(Category, int(form.category_id.data)) if (form.category_id.data or "").isdigit() else None
+    category_id = whole_number(form.category_id.data)
+    category = db.session.get(Category, category_id) if category_id else None
     if category is None:
         return {"form": form, "problem": "Vui lòng chọn lĩnh vực."}
     place = routing.PlaceIndex.load().place_of(form.address.data)
@@ -177,7 +179,7 @@ def _read_rule(form: RuleForm, rule: RoutingRule) -> bool:
     if unit is None:
         form.unit.errors.append("Không tìm thấy đơn vị này; hãy chọn trong danh sách gợi ý.")
         ok = False
-    category_id = int(form.category_id.data) if (form.category_id.data or "").isdigit() else None
+    category_id = whole_number(form.category_id.data)
     if not ok:
         return False
     rule.category_id = category_id

@@ -111,6 +111,8 @@ def _http_error(error: HTTPException):
     # The standard knows 404 (no such thing), 403 (key) and 400 (anything else).
     status = error.code if error.code in (403, 404) else 400
     message = HTTP_MESSAGES.get(error.code, "Yêu cầu không hợp lệ.").format(method=request.method)
+    if getattr(error, "portal_message", False):
+        message = error.description  # the portal's own refusal (a NUL character…) says what is wrong
     return _error(status, message)
 
 

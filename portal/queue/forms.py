@@ -2,15 +2,15 @@
 the period of the register export."""
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from portal.forms import PortalForm
 from portal.models.case import PRIORITIES
 from portal.models.category import CASE_KINDS
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET search, bookmarkable
 
@@ -48,7 +48,7 @@ def _day(label: str) -> _DayField:
                                            "ví dụ 16/11/2026.")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     """The register export's period: the days on Hanoi's calendar whose received cases it lists."""
 
     class Meta:

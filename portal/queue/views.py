@@ -15,6 +15,7 @@ from portal.domain import audit, workflow
 from portal.domain import queue as queue_rules
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import day, local, moment
+from portal.domain.numbers import whole_number
 from portal.domain.queue import QueueFilters, is_office_queue, queue_page
 from portal.errors import abort_with
 from portal.exports import Sheet, local_naive, xlsx_response
@@ -132,12 +133,11 @@ def act(code: str, action: str):
     if action not in ROW_ACTIONS:
         abort(404)
     case = get_case(code)
-    version = request.form.get("version", "")
     values = {"handler": request.form.get("handler")}
     alert, status = None, 200
     try:
         outcome = workflow.perform(action, case, current_user, values, now=clock.now(), calendar=load_calendar(),
-                                   seen_version=int(version) if version.isdigit() else None)
+                                   seen_version=whole_number(request.form.get("version")))
         db.session.commit()
         notice = outcome.message
     except workflow.AlreadyDone as done:
@@ -163,13 +163,11 @@ def _filters(source, with_choices: bool = True) -> tuple[QueueFilterForm, QueueF
             (str(category_id), name) for category_id, name in db.session.execute(
                 select(Category.id, Category.name).where(Category.active).order_by(Category.name))
         ]
-    category = form.category.data or ""
-    page = source.get("page", "")
     filters = QueueFilters(
         tab=source.get("tab", "") or "", kind=form.kind.data or "",
-        category_id=int(category) if category.isdigit() else None, priority=form.priority.data or "",
+        category_id=whole_number(form.category.data), priority=form.priority.data or "",
         overdue=bool(form.overdue.data), mine=bool(form.mine.data), text=(form.text.data or "")[:200],
-        page=int(page) if page.isdigit() else 1,
+        page=whole_number(source.get("page")) or 1,
     )
     return form, filters
 

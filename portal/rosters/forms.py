@@ -1,6 +1,5 @@
 """Forms of the rosters feature. A row's content is checked by portal.domain.rosters.check_row, the same
 rule a file import uses; these forms carry the fields and the CSRF token."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
@@ -8,10 +7,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.rosters import UNIT_GROUPS
+from portal.forms import PortalForm
 from portal.models.roster import HANDLING_ROLES
 
 
-class RowForm(FlaskForm):
+class RowForm(PortalForm):
     """One person, edited inline in the roster's table."""
 
     full_name = StringField("Họ và tên")
@@ -38,27 +38,27 @@ class RowForm(FlaskForm):
             target.errors = [*target.errors, message]
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(PortalForm):
     registered_on = DateField("Ngày tạo tài khoản iHanoi", validators=[Optional()],
                               render_kw={"aria-label": "Ngày tạo tài khoản iHanoi"})
 
 
-class HeadcountForm(FlaskForm):
+class HeadcountForm(PortalForm):
     headcount = IntegerField("Tổng số cán bộ, công chức của đơn vị", validators=[
         InputRequired("Nhập tổng số cán bộ, công chức."),
         NumberRange(min=1, max=100_000, message="Tổng số cán bộ, công chức phải từ 1 đến 100.000."),
     ])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField("Tệp danh sách (.xlsx hoặc .csv)")
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(PortalForm):
     """Only the token: submitting has no fields."""
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     decision = RadioField("Kết quả", choices=[SelectChoice("accepted", "Duyệt danh sách"),
                                               SelectChoice("returned", "Trả lại để sửa")],
                           validators=[DataRequired("Chọn duyệt hoặc trả lại.")])
@@ -66,7 +66,7 @@ class ReviewForm(FlaskForm):
                             render_kw={"rows": 3})
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(PortalForm):
     title = StringField("Tên đợt", validators=[DataRequired("Nhập tên đợt."), Length(max=300)],
                         default="Danh sách cán bộ tham gia xử lý phản ánh, kiến nghị trên ứng dụng iHanoi")
     legal_basis = StringField("Căn cứ", validators=[DataRequired("Nhập căn cứ, ví dụ Công điện số 05/CĐ-UBND."),

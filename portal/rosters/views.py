@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from portal import clock
 from portal.domain import audit
 from portal.domain import rosters as rules
+from portal.domain.numbers import whole_number
 from portal.errors import error_response
 from portal.extensions import db
 from portal.models import Roster, RosterCampaign, RosterRow, RosterVersion, Unit
@@ -108,7 +109,7 @@ def campaign(campaign_id: int):
     filters = {
         "status": request.args.get("status", "") if request.args.get("status", "") in (*rules.STATUSES, "overdue") else "",
         "group": request.args.get("group", "") if request.args.get("group", "") in rules.UNIT_GROUPS else "",
-        "district": request.args.get("district", type=int),
+        "district": whole_number(request.args.get("district")),
         "q": request.args.get("q", "").strip()[:100],
     }
     shown = rules.filter_standings(standings, status=filters["status"], group=filters["group"],
@@ -247,6 +248,10 @@ def _roster_page(roster: Roster, status: int = 200, **extra):
         import_result=None, action_error=None, row_forms={}, new_row_form=None, issued=None,
     )
     context.update(extra)
+    for shown, name in ((context["may_review"], "review_form"), (context["editable"], "headcount_form")):
+        if not shown and name in extra and not context["action_error"]:
+            # The form is not on the page in this state of the roster: say what was refused above it instead.
+            context["action_error"] = " ".join(error for field in extra[name] for error in field.errors) or None
     return _page(render_template("rosters/roster.html", **context), status)
 
 
@@ -274,7 +279,7 @@ def roster(campaign_id: int, code: str):
     # Without JavaScript, "Thêm người" and "Sửa" open the row's form in the page itself.
     if editable and request.args.get("add"):
         return _roster_page(roster, new_row_form=RowForm(formdata=None))
-    editing = next((row for row in roster.rows if row.id == request.args.get("edit", type=int)), None)
+    editing = next((row for row in roster.rows if row.id == whole_number(request.args.get("edit"))), None)
     if editable and editing is not None:
         return _roster_page(roster, row_forms={editing.id: _row_form_for(editing)})
     return _roster_page(roster)
