@@ -1,6 +1,5 @@
 """The compliance pages' filters (period, start, end, sort, dir, page; the letter's date; the year-end
 year) and the inspection form, whatever they hold: a page or a Vietnamese refusal, never a 500."""
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
