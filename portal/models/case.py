@@ -84,6 +84,8 @@ class Case(db.Model):
         # cases are answered (portal.domain.figures counts open and overdue cases through it).
         Index("ix_cases_open_due", "due_at", "unit_id", "received_at", "paused_at", "state",
               sqlite_where=text(OPEN_CONDITION), postgresql_where=text(OPEN_CONDITION)),
+        # One service's requests, newest first (Open311 GET requests?service_code=); any category lookup.
+        Index("ix_cases_category_received", "category_id", "received_at"),
         # The City Office's extension requests waiting for a decision.
         Index("ix_cases_extension_requested_at", "extension_requested_at"),
         # A unit's open cases, most urgent first, read a page at a time without sorting the backlog
@@ -98,7 +100,7 @@ class Case(db.Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     source: Mapped[str] = mapped_column(String(16), default="app")
     kind: Mapped[str] = mapped_column(String(20))
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     title: Mapped[str] = mapped_column(String(300))
     content: Mapped[str] = mapped_column(Text)
