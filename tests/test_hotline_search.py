@@ -3,12 +3,12 @@ import unicodedata
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, text, update
 
 from portal.domain.search import search_cases
 from portal.extensions import db
 from portal.models import Case
-from tests.conftest import signed_in_client
+from tests.conftest import IS_POSTGRES, signed_in_client
 
 
 @pytest.fixture
@@ -103,6 +103,24 @@ def test_citizen_name_ranks_above_the_same_words_in_an_address(corpus):
     outcome = search_cases("nguyen thi", corpus["hotline"])
     assert [hit.match for hit in outcome.hits] == ["name", "text"]
     assert found(corpus, "nguyen thi") == ["pothole", "street_named"]
+
+
+def test_a_whole_name_ranks_above_a_longer_name_it_begins(corpus, make):
+    ward = corpus["cases"]["pothole"].unit
+    an = make.case(unit=ward, citizen_name="Nguyễn Văn An", received_at=datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc))
+    anh = make.case(unit=ward, citizen_name="Nguyễn Văn Anh", received_at=datetime(2026, 11, 15, 2, 0, tzinfo=timezone.utc))
+    outcome = search_cases("nguyen van an", corpus["hotline"])
+    # The caller said "An": the older An comes before the newer Anh, both found by name.
+    assert [(hit.case.id, hit.match) for hit in outcome.hits] == [(an.id, "name"), (anh.id, "name")]
+
+
+def test_words_in_no_name_go_to_the_text_and_names_still_come_first(corpus):
+    # "o" is in no citizen's name: the text is searched at once.
+    assert found(corpus, "o ga") == ["pothole"]
+    # "van dong": Trần Văn Đông's name, then Phạm Văn Đồng in a text.
+    outcome = search_cases("van dong", corpus["hotline"])
+    assert [(hit.case.code, hit.match) for hit in outcome.hits] == [
+        (corpus["cases"]["rubbish"].code, "name"), (corpus["cases"]["building"].code, "text")]
 
 
 def test_unfinished_last_word_matches_as_the_operator_types(corpus):
@@ -203,6 +221,44 @@ def test_cases_inserted_in_bulk_by_core_are_found(corpus):
     assert {hit.case.code for hit in search_cases("0977 000 111", hotline).hits} == {"BULK-2222", "BULK-3333"}
 
 
+@pytest.mark.skipif(not IS_POSTGRES, reason="the rebuild is PostgreSQL's (SQLite's FTS5 tables follow every insert)")
+def test_rebuilding_the_postgresql_index_after_a_bulk_load_keeps_its_indexes(corpus):
+    from portal.domain.search import rebuild_index_postgresql
+
+    rebuild_index_postgresql()
+    db.session.commit()
+    assert found(corpus, "duong lang") == ["pothole"]
+    assert found(corpus, "tran van dong") == ["rubbish"]
+    indexes = dict(db.session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'case_search'")).all())
+    # Made again as migration 0009 left them: GIN, and no pending list for searches to read.
+    for name in ("ix_case_search_name", "ix_case_search_text"):
+        assert "USING gin" in indexes[name] and "fastupdate=off" in indexes[name], indexes
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="query plans are checked on PostgreSQL, the production database")
+def test_searches_by_code_phone_and_words_read_indexes_never_a_whole_table(corpus):
+    captured = []
+    listener = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for query in ("K7QX-4M9R", "0912 345 678", "rac thai ton dong", "nguyen thi ho", "mat nuoc doi can"):
+            search_cases(query, corpus["hotline"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    plans = []
+    with db.engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))  # a tiny test table would be read whole otherwise
+        for statement, params in captured:
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
+            assert "Seq Scan" not in plan, f"{statement}\n{plan}"
+            plans.append(plan)
+    used = "\n".join(plans)
+    for index in ("uq_cases_code", "ix_cases_citizen_phone_digits", "ix_case_search_name", "ix_case_search_text",
+                  "case_search_pkey", "ix_case_events_case_id"):
+        assert index in used, index
+
+
 # Through the page, as the operator sees it.
 
 def test_results_show_code_state_unit_dates_and_last_event(app, corpus):
@@ -217,6 +273,25 @@ def test_results_show_code_state_unit_dates_and_last_event(app, corpus):
     assert "09/11/2026" in html and "24/11/2026" in html  # received, due
     assert "Tiếp nhận phản ánh" in html  # the last event
     assert "Nguyễn Thị Hồng" in html and "0912 345 678" in html
+
+
+def test_results_as_the_operator_types_read_the_cases_in_one_query(app, corpus, make):
+    for n in range(6):
+        make.case(unit=corpus["cases"]["pothole"].unit, title=f"Ổ gà trên Đường Láng số {n}")
+    client = signed_in_client(app, corpus["hotline"])
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(" ".join(statement.split()))
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        html = client.get("/hotline?q=duong+lang", headers={"HX-Request": "true"}).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert html.count('<li class="hit') == 7
+    # The cases, their units and latest events together, whatever the number of hits: one more query
+    # per hit (a unit, a column left out of the load) would be seen here before an operator waits for it.
+    reads = [s for s in statements if " FROM cases" in s or " FROM units" in s or " FROM case_events" in s]
+    assert len(reads) == 1, reads
+    assert not any("FROM calls" in s for s in statements)  # no call panel to redraw
 
 
 def test_search_page_reloads_in_full_with_the_query_kept(app, corpus):

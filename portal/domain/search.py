@@ -18,11 +18,12 @@ id) are the ones taken, shown latest received first.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import column, func, select, table, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from portal.domain import access
 from portal.domain.codes import normalize_code
@@ -30,6 +31,7 @@ from portal.domain.phones import phone_digits
 from portal.domain.text import words as folded_words
 from portal.extensions import db
 from portal.models import Case, CaseEvent, User
+from portal.models.case import EVENT_TYPES
 
 # What matched, best first; the labels are what the operator reads beside a result.
 MATCH_LABELS = {
@@ -44,7 +46,8 @@ MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
 # Words need at least this many letters in all before the text indexes are asked.
 MIN_TEXT_CHARS = 2
-DEFAULT_LIMIT = 30
+# An operator with a caller on the line reads the best few; typing another word narrows faster than scrolling.
+DEFAULT_LIMIT = 20
 
 # Made by the migration by hand, outside the models: schema comparison must leave them alone.
 SEARCH_TABLE = "case_search"
@@ -61,13 +64,24 @@ def is_search_index_object(name: str | None, type_: str) -> bool:
     return False
 
 
+class LastEvent(NamedTuple):
+    """What the results show of a case's latest event."""
+
+    type: str
+    at: datetime
+
+    @property
+    def type_label(self) -> str:
+        return EVENT_TYPES.get(self.type, self.type)
+
+
 @dataclass
 class Hit:
     """One case found, with what matched and its latest event."""
 
     case: Case
     match: str
-    last_event: CaseEvent | None = None
+    last_event: LastEvent | None = None
 
     @property
     def match_label(self) -> str:
@@ -101,9 +115,24 @@ REBUILD_POSTGRESQL_SQL = (
 
 
 def rebuild_index_postgresql() -> None:
-    """Fill PostgreSQL's case_search from every case: after a bulk load that bypassed the triggers."""
-    db.session.execute(text("DELETE FROM case_search"))
+    """Fill PostgreSQL's case_search from every case: after a bulk load that bypassed the triggers.
+
+    The GIN indexes are dropped and made again around the load, with their exact definitions: built
+    in one pass they take a fraction of the time of a million insertions one by one (fastupdate is
+    off, migration 0008), and come out compact. Takes the table for itself (TRUNCATE): not while the
+    portal serves.
+    """
+    indexes = db.session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = 'case_search' AND indexname LIKE 'ix_case_search_%'")).all()
+    for name, _ in indexes:
+        db.session.execute(text(f'DROP INDEX "{name}"'))
+    db.session.execute(text("TRUNCATE case_search"))
     db.session.execute(text(REBUILD_POSTGRESQL_SQL))
+    db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for _, definition in indexes:
+        db.session.execute(text(definition))
+    db.session.execute(text("ANALYZE case_search"))
 
 
 def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> SearchOutcome:
@@ -116,79 +145,97 @@ def search_cases(query: str, user: User, *, limit: int = DEFAULT_LIMIT) -> Searc
     if not query:
         return outcome
 
-    # case id → (rank, what matched), in rank order; the first, best match of a case wins.
-    ranked: dict[int, tuple[int, str]] = {}
-    ranks = itertools.count()
-
-    def take(ids: list[int], match: str) -> None:
-        rank = next(ranks)
-        for case_id in ids:
-            ranked.setdefault(case_id, (rank, match))
-
     code = normalize_code(query)
     if code is not None:
-        take(list(db.session.scalars(select(Case.id).where(Case.code == code))), "code")
+        # A whole code is the case itself, when there is one; the words are not searched then, even when
+        # the user may not see it (a code cannot also be a phone number: 8 letters and digits, never 0 or 1).
+        found = _load(user, Case.code == code)
+        if found.matched:
+            outcome.hits = [Hit(case=case, match="code", last_event=event) for case, event in found.cases]
+            outcome.exact_case = outcome.hits[0].case if outcome.hits else None
+            return outcome
     outcome.phone = phone_digits(query)
     if outcome.phone is not None:
-        take(list(db.session.scalars(
-            select(Case.id).where(Case.citizen_phone_digits == outcome.phone).order_by(Case.id.desc()).limit(limit + 1)
-        )), "phone")
+        # The newest cases from this number; one more than shown says whether there are more.
+        found = _load(user, Case.citizen_phone_digits == outcome.phone, newest=limit + 1)
+        outcome.more = found.matched > limit
+        outcome.hits = sorted((Hit(case=case, match="phone", last_event=event) for case, event in found.cases[:limit]),
+                              key=_latest_received_first)
+        return outcome
 
     words = folded_words(query)[:MAX_WORDS]
     if len(words) > 1 and len(words[-1]) == 1 and words[-1].isalpha():
         # One letter just typed after a word narrows nothing yet, and every word starting with it is many.
         words = words[:-1]
-    if words and outcome.phone is None and not (code is not None and ranked):
-        if sum(len(word) for word in words) < MIN_TEXT_CHARS:
-            outcome.too_short = True
-        else:
-            backend = _backend()
-            wanted = limit + 1
-            # Whole words before a word still being typed: "dong da" is Đống Đa before Đồng đang.
-            finders = [("name", backend.name_matches), ("text", backend.words_matches),
-                       ("text", backend.phrase_matches)]
-            if len(words) > 1:
-                finders.append(("text", backend.all_words_matches))
-            for match, finder in finders:
-                if len(ranked) >= wanted:
-                    break
-                take(finder(words, wanted + len(ranked)), match)
+    if not words:
+        return outcome
+    if sum(len(word) for word in words) < MIN_TEXT_CHARS:
+        outcome.too_short = True
+        return outcome
+
+    # case id → (rank, what matched), in rank order; the first, best match of a case wins.
+    ranked: dict[int, tuple[int, str]] = {}
+    backend = _backend()
+    wanted = limit + 1
+    # Whole words before a word still being typed: "dong da" is Đống Đa before Đồng đang, "nguyen van an"
+    # is Nguyễn Văn An before Nguyễn Văn Anh.
+    finders = [("name", backend.name_words_matches), ("name", backend.name_matches),
+               ("text", backend.words_matches), ("text", backend.phrase_matches)]
+    if len(words) > 1:
+        finders.append(("text", backend.all_words_matches))
+    for rank, (match, finder) in enumerate(finders):
+        if len(ranked) >= wanted:
+            break
+        for case_id in finder(words, wanted + len(ranked)):
+            ranked.setdefault(case_id, (rank, match))
 
     outcome.more = len(ranked) > limit
-    chosen = sorted(ranked.items(), key=lambda item: item[1][0])[:limit]
-    cases = _load_visible([case_id for case_id, _ in chosen], user)
-    last_events = _last_events([case.id for case in cases.values()])
-    hits = sorted(
-        ((rank, Hit(case=cases[case_id], match=match, last_event=last_events.get(case_id)))
-         for case_id, (rank, match) in chosen if case_id in cases),
-        key=lambda ranked_hit: (ranked_hit[0], -ranked_hit[1].case.received_at.timestamp()),
-    )
+    chosen = dict(sorted(ranked.items(), key=lambda item: item[1][0])[:limit])
+    found = _load(user, Case.id.in_(chosen))
+    hits = sorted(((chosen[case.id][0], Hit(case=case, match=chosen[case.id][1], last_event=event))
+                   for case, event in found.cases if case.id in chosen),
+                  key=lambda ranked_hit: (ranked_hit[0], _latest_received_first(ranked_hit[1])))
     outcome.hits = [hit for _, hit in hits]
-    if code is not None:
-        outcome.exact_case = next((hit.case for hit in outcome.hits if hit.match == "code"), None)
     return outcome
 
 
-def _load_visible(ids: list[int], user: User) -> dict[int, Case]:
-    if not ids:
-        return {}
-    cases = db.session.scalars(
-        select(Case).where(Case.id.in_(ids), access.case_filter(user))
-        .options(selectinload(Case.unit), selectinload(Case.category))
-    )
-    return {case.id: case for case in cases}
+def _latest_received_first(hit: Hit) -> tuple:
+    return -hit.case.received_at.timestamp(), -hit.case.id
 
 
-def _last_events(case_ids: list[int]) -> dict[int, CaseEvent]:
-    """The latest event of each case: one lookup on the (case_id, id) index per case."""
-    if not case_ids:
-        return {}
-    latest = (select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(case_ids))
-              .group_by(CaseEvent.case_id).scalar_subquery())
-    events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.id.in_(latest)).options(selectinload(CaseEvent.to_unit))
+# What a result shows of a case (hotline/_results.html): only these columns are read, with the unit.
+HIT_COLUMNS = (Case.id, Case.code, Case.state, Case.title, Case.address, Case.citizen_name, Case.citizen_phone,
+               Case.unit_id, Case.received_at, Case.due_at, Case.paused_at, Case.answered_at)
+
+
+# The id of a case's latest event: one step back along ix_case_events_case_id. Made once: a fresh alias
+# per search would make SQLAlchemy compile the whole statement again each time (milliseconds).
+_EARLIER = aliased(CaseEvent)
+_LATEST_EVENT_ID = (select(func.max(_EARLIER.id)).where(_EARLIER.case_id == Case.id)
+                    .correlate(Case).scalar_subquery())
+
+
+@dataclass
+class _Found:
+    cases: list[tuple[Case, LastEvent | None]]  # the ones the user may see
+    matched: int  # how many matched, seen or not
+
+
+def _load(user: User, condition, *, newest: int | None = None) -> _Found:
+    """The cases matching `condition` with their unit and latest event, in one query (at most `newest`
+    of them, newest first, when given); which of them the user may see is read in the same row."""
+    query = (select(Case, CaseEvent.type, CaseEvent.at, access.case_filter(user).label("visible"))
+             .outerjoin(CaseEvent, CaseEvent.id == _LATEST_EVENT_ID)
+             .where(condition)
+             .options(load_only(*HIT_COLUMNS), joinedload(Case.unit)))
+    if newest is not None:
+        query = query.order_by(Case.id.desc()).limit(newest)
+    rows = db.session.execute(query).all()
+    return _Found(
+        cases=[(case, LastEvent(event_type, at) if event_type is not None else None)
+               for case, event_type, at, visible in rows if visible],
+        matched=len(rows),
     )
-    return {event.case_id: event for event in events}
 
 
 def _backend():
@@ -203,9 +250,13 @@ def _backend():
 class SqliteSearch:
     """FTS5 over folded text; the words are plain letters and digits, quoted, so nothing is FTS syntax.
 
-    Each finder gives case ids, newest first: the citizen's name as a phrase (in `case_search_name`);
-    the whole words as a phrase; the phrase with its last word unfinished; every word anywhere.
+    Each finder gives case ids, newest first: the citizen's name as a phrase of whole words, then with its
+    last word unfinished (in `case_search_name`); the whole words as a phrase; the phrase with its last
+    word unfinished; every word anywhere.
     """
+
+    def name_words_matches(self, words: list[str], limit: int) -> list[int]:
+        return self._match("case_search_name", self._phrase(words, prefix=False), limit)
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
         return self._match("case_search_name", self._phrase(words, prefix=True), limit)
@@ -242,12 +293,41 @@ class PostgresSearch:
     Newest first is asked in two steps, because the planner cannot tell how many cases a phrase matches:
     first among the most recent cases only (a common phrase fills the page there at once), then, when
     that is not enough, through the index over all cases (a rare phrase has few candidates to sort).
+
+    Before either step, the name finders ask the index whether the words before the last are in any
+    citizen's name at all (exact index entries, no phrase to check: a fraction of a millisecond when
+    they are not). Most searches
+    are not names, and this spares them both the recent cases and the unfinished last word, for which
+    PostgreSQL collects every name word it begins (all the "dong…" of a million names: milliseconds).
+    The statements are plain SQL made once: this runs on every keystroke of the operator.
     """
 
     RECENT_WINDOW = 5_000
-    _index = table("case_search", column("case_id"), column("name_vector"), column("text_vector"))
+    _RECENT = {vector: text(
+        f"SELECT case_id FROM (SELECT case_id, {vector} FROM case_search ORDER BY case_id DESC LIMIT :window) "
+        f"AS recent WHERE {vector} @@ to_tsquery('simple', :query) ORDER BY case_id DESC LIMIT :limit")
+        for vector in ("name_vector", "text_vector")}
+    # "+ 0": sort the index's candidates rather than walk the primary key hoping to meet them.
+    _ALL = {vector: text(
+        f"SELECT case_id FROM case_search WHERE {vector} @@ to_tsquery('simple', :query) "
+        "ORDER BY case_id + 0 DESC LIMIT :limit")
+        for vector in ("name_vector", "text_vector")}
+    # Through the index, whatever the planner guesses: with a bare LIMIT 1 it may read the table hoping to
+    # meet a match soon, which for words in no name means reading all of it.
+    _IN_NAMES = text("WITH found AS MATERIALIZED (SELECT 1 FROM case_search "
+                     "WHERE name_vector @@ to_tsquery('simple', :query)) SELECT 1 FROM found LIMIT 1")
+
+    def __init__(self):
+        self._in_names: dict[frozenset[str], bool] = {}
+
+    def name_words_matches(self, words: list[str], limit: int) -> list[int]:
+        if not self._in_some_name(words[:-1]):
+            return []
+        return self._ids("name_vector", self._phrase(words, prefix=False), limit)
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
+        if not self._in_some_name(words[:-1]):
+            return []
         return self._ids("name_vector", self._phrase(words, prefix=True), limit)
 
     def words_matches(self, words: list[str], limit: int) -> list[int]:
@@ -264,18 +344,18 @@ class PostgresSearch:
     def _phrase(words: list[str], *, prefix: bool) -> str:
         return " <-> ".join(words) + (":*" if prefix else "")
 
+    def _in_some_name(self, words: list[str]) -> bool:
+        """Whether one citizen's name has all these whole words, in any order (asked once a search; the
+        words before the last, which both name finders need whole)."""
+        key = frozenset(words)
+        if key not in self._in_names:
+            self._in_names[key] = not key or db.session.execute(
+                self._IN_NAMES, {"query": " & ".join(sorted(key))}).first() is not None
+        return self._in_names[key]
+
     def _ids(self, vector: str, tsquery: str, limit: int) -> list[int]:
-        query = func.to_tsquery("simple", tsquery)
-        recent = (select(self._index.c.case_id, self._index.c[vector])
-                  .order_by(self._index.c.case_id.desc()).limit(self.RECENT_WINDOW).subquery())
-        ids = list(db.session.scalars(
-            select(recent.c.case_id).where(recent.c[vector].bool_op("@@")(query))
-            .order_by(recent.c.case_id.desc()).limit(limit)
-        ))
+        ids = list(db.session.scalars(self._RECENT[vector],
+                                      {"window": self.RECENT_WINDOW, "query": tsquery, "limit": limit}))
         if len(ids) >= limit:
             return ids
-        # "+ 0": sort the index's candidates rather than walk the primary key hoping to meet them.
-        return list(db.session.scalars(
-            select(self._index.c.case_id).where(self._index.c[vector].bool_op("@@")(query))
-            .order_by((self._index.c.case_id + 0).desc()).limit(limit)
-        ))
+        return list(db.session.scalars(self._ALL[vector], {"query": tsquery, "limit": limit}))

@@ -19,7 +19,7 @@ from portal.errors import abort_with
 from portal.extensions import db
 from portal.hotline.forms import CallForm, NewCaseForm, PeriodForm
 from portal.models import Case, Category, Unit
-from portal.web import feature_required, is_htmx_request, render_page_or_part
+from portal.web import feature_required, is_htmx_request, render_page_or_part, wants_part
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
@@ -39,6 +39,12 @@ def index():
             response.headers["HX-Redirect"] = target
             return response
         return redirect(target)
+    if wants_part():
+        # The results alone, as the operator types: the call panel and today's calls are not redrawn, and
+        # the call on the line matters only to offer a call with the phone number typed.
+        current_call = calls.open_call(current_user) if outcome.phone else None
+        return render_page_or_part("hotline/index.html", "hotline/_results.html", outcome=outcome, query=query,
+                                   current_call=current_call, now=clock.now())
     return render_page_or_part("hotline/index.html", "hotline/_results.html", outcome=outcome,
                                **_call_context(query))
 
