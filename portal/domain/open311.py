@@ -43,6 +43,9 @@ ERROR_FIELDS = ("code", "description")
 
 MAX_DESCRIPTION = 4000  # "free form text limited to 4,000 characters"
 MAX_ROWS = 1000  # "first 1000 requests returned"
+# The page and page_size extension (wiki.open311.org/GeoReport_v2/Extensions, as Chicago, Boston, Toronto
+# and others serve it): a page of the newest requests by default, any page of the first MAX_ROWS on request.
+DEFAULT_PAGE_SIZE = 50
 MAX_SPAN = timedelta(days=90)  # "may not span more than 90 days"; the default range is the last 90 days
 # Without an Idempotency-Key, the same content from the same client this close together is a retry.
 CONTENT_WINDOW_SECONDS = 600
@@ -169,7 +172,7 @@ def w3c(moment: datetime | None) -> str | None:
     """A moment as a W3C datetime on Hanoi's clock: 2026-11-16T09:00:00+07:00."""
     if moment is None:
         return None
-    return moment.astimezone(LOCAL_TZ).replace(microsecond=0).isoformat()
+    return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
 def parse_w3c(text: str, name: str) -> datetime:
@@ -196,6 +199,16 @@ class RequestFilters:
     start: datetime | None = None
     end: datetime | None = None
     statuses: list[str] = field(default_factory=list)
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass
+class RequestsPage:
+    """One page of GET requests, and whether a next page (within the first MAX_ROWS) has any."""
+
+    requests: list[dict]
+    more: bool = False
 
 
 def _comma_list(values: Iterable[str]) -> list[str]:
@@ -207,7 +220,8 @@ def parse_filters(args: Mapping[str, list[str]], now: datetime) -> RequestFilter
     """The filters of GET requests; service_request_id overrides all others, as the standard says.
 
     The range is the last 90 days by default; one end given, the other is 90 days away; a range
-    longer than 90 days, or backwards, is refused.
+    longer than 90 days, or backwards, is refused. page_size (1 to 1000, default 50) and page (from 1)
+    choose a page of the first 1000 requests of the range, newest first.
     """
     filters = RequestFilters()
     filters.codes = _comma_list(args.get("service_request_id", []))
@@ -215,6 +229,9 @@ def parse_filters(args: Mapping[str, list[str]], now: datetime) -> RequestFilter
         if len(filters.codes) > MAX_ROWS:
             raise Open311Error(400, f"Tối đa {MAX_ROWS} service_request_id trong một lần tra cứu.")
         return filters
+    filters.page_size = _whole_number(args, "page_size", DEFAULT_PAGE_SIZE, MAX_ROWS,
+                                      f"page_size phải là số nguyên từ 1 đến {MAX_ROWS}")
+    filters.page = _whole_number(args, "page", 1, None, "page phải là số nguyên từ 1 trở lên")
     filters.service_codes = _comma_list(args.get("service_code", []))
     filters.statuses = _comma_list(args.get("status", []))
     for status in filters.statuses:
@@ -238,6 +255,17 @@ def parse_filters(args: Mapping[str, list[str]], now: datetime) -> RequestFilter
     return filters
 
 
+def _whole_number(args: Mapping[str, list[str]], name: str, default: int, highest: int | None, rule: str) -> int:
+    """A positive whole number parameter (the first given), or its default when absent or empty."""
+    text = next((v.strip() for v in args.get(name, []) if v.strip()), None)
+    if text is None:
+        return default
+    if (not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1
+            or (highest is not None and int(text) > highest)):
+        raise Open311Error(400, f"{rule} (nhận được \"{_quote(text)}\").")
+    return int(text)
+
+
 def _request_columns():
     return (Case.code, Case.state, Case.answer, Case.reject_reason, Case.content, Case.address,
             Case.latitude, Case.longitude, Case.received_at, Case.updated_at, Case.due_at,
@@ -252,26 +280,38 @@ def _requests_query():
             .outerjoin(IntakeRequest, IntakeRequest.case_id == Case.id))
 
 
-def find_requests(filters: RequestFilters) -> list[dict]:
-    """Service requests for GET requests: one query, newest first, at most 1,000 rows.
+def find_requests(filters: RequestFilters) -> RequestsPage:
+    """A page of service requests for GET requests: one query, newest first, within the first 1,000.
 
-    The range filters received_at (ix_cases_received_at), so the query reads an index range and
-    stops at the limit even on millions of cases.
+    The range filters received_at (ix_cases_received_at), so the query reads an index range
+    backwards and stops after the page (one row more, to know whether another page follows),
+    even on millions of cases. service_request_id lists are answered whole (at most 1,000 codes).
     """
     query = _requests_query()
     if filters.codes:
         codes = [code for code in (normalize_code(text) for text in filters.codes) if code]
-        query = query.where(Case.code.in_(codes))
-    else:
-        query = query.where(Case.received_at >= filters.start, Case.received_at <= filters.end)
-        if filters.service_codes:
-            query = query.where(Category.code.in_(filters.service_codes))
-        if filters.statuses == ["open"]:
-            query = query.where(Case.state.in_(OPEN_STATES))
-        elif filters.statuses == ["closed"]:
-            query = query.where(Case.state.not_in(OPEN_STATES))
-    rows = db.session.execute(query.order_by(Case.received_at.desc(), Case.id.desc()).limit(MAX_ROWS)).all()
-    return [_service_request(row) for row in rows]
+        rows = db.session.execute(query.where(Case.code.in_(codes))
+                                  .order_by(Case.received_at.desc(), Case.id.desc()).limit(MAX_ROWS)).all()
+        return RequestsPage([_service_request(row) for row in rows])
+    offset = (filters.page - 1) * filters.page_size
+    if offset >= MAX_ROWS:
+        return RequestsPage([])
+    size = min(filters.page_size, MAX_ROWS - offset)
+    query = query.where(Case.received_at >= filters.start, Case.received_at <= filters.end)
+    if filters.service_codes:
+        # The categories' ids, so that one service reads its own index (ix_cases_category_received) backwards.
+        category_ids = list(db.session.scalars(select(Category.id).where(Category.code.in_(filters.service_codes))))
+        if not category_ids:
+            return RequestsPage([])
+        query = query.where(Case.category_id.in_(category_ids))
+    if filters.statuses == ["open"]:
+        query = query.where(Case.state.in_(OPEN_STATES))
+    elif filters.statuses == ["closed"]:
+        query = query.where(Case.state.not_in(OPEN_STATES))
+    rows = db.session.execute(query.order_by(Case.received_at.desc(), Case.id.desc())
+                              .offset(offset).limit(size + 1)).all()
+    more = len(rows) > size and offset + size < MAX_ROWS
+    return RequestsPage([_service_request(row) for row in rows[:size]], more=more)
 
 
 def find_request(code_text: str) -> dict | None:

@@ -4,7 +4,7 @@ Every answer, errors included, is in the format the URL asks for (.json or .xml)
 specification's shape; never an HTML page. CSRF does not apply: clients prove who they are
 with their api_key.
 """
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from portal import clock
@@ -40,7 +40,14 @@ def service_definition(service_code, fmt):
 def service_requests(fmt):
     _client(required=False)
     filters = open311.parse_filters(request.args.to_dict(flat=False), clock.now())
-    return _answer(fmt, "service_requests", open311.find_requests(filters))
+    page = open311.find_requests(filters)
+    response = _answer(fmt, "service_requests", page.requests)
+    if page.more:
+        # The body is the standard's bare list, so the next page is announced in a header (RFC 8288).
+        args = {name: values for name, values in request.args.lists() if name not in ("page", "api_key")}
+        following = url_for("open311.service_requests", fmt=fmt, **args, page=filters.page + 1)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @bp.get("/requests/<service_request_id>.<any(json, xml):fmt>")

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert, text
 
 from portal.extensions import db
 from portal.models import Case
 
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, IS_POSTGRES
 
 # Copied from the specification (wiki.open311.org/GeoReport_v2), not from the code under test.
 SPEC_SERVICE = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -254,6 +254,11 @@ def test_start_date_alone_covers_the_90_days_after_it(client, make, city):
     ({"start_date": "2026-02-30T00:00:00Z"}, "start_date"),
     ({"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"}, "end_date phải sau"),
     ({"status": "pending"}, "status"),
+    ({"page_size": "0"}, "page_size phải là số nguyên từ 1 đến 1000"),
+    ({"page_size": "1001"}, "page_size phải là số nguyên từ 1 đến 1000"),
+    ({"page_size": "ba mươi"}, "page_size"),
+    ({"page": "-1"}, "page phải là số nguyên từ 1 trở lên"),
+    ({"page": "9" * 5000}, "page phải là số nguyên"),
 ])
 def test_bad_filters_are_400_with_a_description_naming_the_parameter(client, city, params, words):
     response = client.get(f"{BASE}/requests.json", query_string=params)
@@ -261,22 +266,75 @@ def test_bad_filters_are_400_with_a_description_naming_the_parameter(client, cit
     assert words in parse_errors(response, "json")[0]["description"]
 
 
-def test_the_list_stops_at_1000_requests_newest_first(client, city):
+@pytest.fixture
+def many_requests(city):
+    """1,005 requests over the last ten days; 1004-TEST is the newest."""
     start = FIXED_NOW - timedelta(days=10)
-    rows = [{"code": f"T{index:03d}-ABCD".replace("0", "A")[:9], "source": "app", "kind": "field",
+    rows = [{"code": f"{index:04d}-TEST", "source": "app", "kind": "field",
              "category_id": city["roads"].id, "priority": "normal", "title": "Ổ gà", "content": "Ổ gà",
              "state": "assigned", "unit_id": city["ward"].id, "received_at": start + timedelta(minutes=index),
              "updated_at": start + timedelta(minutes=index), "due_at": FIXED_NOW + timedelta(days=5),
              "transfer_count": 0, "extension_count": 0, "version": 1} for index in range(1005)]
-    for index, row in enumerate(rows):
-        row["code"] = f"{index:04d}-TEST"
     db.session.execute(insert(Case), rows)
     db.session.commit()
-    body = get_json(client, "requests")
+
+
+def codes(body):
+    return [request["service_request_id"] for request in body]
+
+
+def test_the_list_is_a_page_of_the_50_newest_with_a_link_to_the_next(client, many_requests):
+    response = client.get(f"{BASE}/requests.json")
+    assert codes(response.get_json()) == [f"{index:04d}-TEST" for index in range(1004, 954, -1)]
+    assert response.headers["Link"] == f'<{BASE}/requests.json?page=2>; rel="next"'
+    second = client.get(response.headers["Link"][1:].split(">")[0])
+    assert codes(second.get_json())[0] == "0954-TEST" and len(second.get_json()) == 50
+
+
+def test_page_size_up_to_1000_gives_the_first_1000_requests_in_both_formats(client, many_requests):
+    response = client.get(f"{BASE}/requests.json", query_string={"page_size": "1000"})
+    body = response.get_json()
     assert len(body) == 1000
     assert body[0]["service_request_id"] == "1004-TEST"  # the newest
     assert body[-1]["service_request_id"] == "0005-TEST"
-    assert len(get_xml(client, "requests")) == 1000
+    assert "Link" not in response.headers  # the standard's 1,000 are all a client gets: narrow the dates for more
+    assert len(get_xml(client, "requests", page_size="1000")) == 1000
+
+
+def test_pages_stop_at_the_1000th_request(client, many_requests):
+    last = client.get(f"{BASE}/requests.xml", query_string={"page_size": "300", "page": "4", "status": "open"})
+    root = ElementTree.fromstring(last.data)
+    assert [request.findtext("service_request_id") for request in root][-1] == "0005-TEST" and len(root) == 100
+    assert "Link" not in last.headers
+    assert get_json(client, "requests", page="21") == []  # 20 pages of 50 are the first 1,000
+    paged = client.get(f"{BASE}/requests.json", query_string={"page": "19", "status": "open"})
+    assert paged.headers["Link"] == f'<{BASE}/requests.json?status=open&page=20>; rel="next"'
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="query plans are checked on PostgreSQL, the production database")
+def test_the_list_reads_a_date_index_backwards_and_no_filter_reads_the_table(client, many_requests):
+    captured = []
+    listener = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for params in ({}, {"status": "open", "service_code": "GT", "page": "3"}, {"status": "closed"}):
+            assert client.get(f"{BASE}/requests.json", query_string=params).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    with db.engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))  # a tiny test table would be read whole otherwise
+        plans = ["\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
+                 for statement, params in captured if "FROM cases" in statement]
+    assert len(plans) == 3
+    assert "Index Scan Backward using ix_cases_received_at on cases" in plans[0], plans[0]
+    assert "Index Scan Backward using ix_cases_category_received on cases" in plans[1], plans[1]
+    for plan in plans:
+        assert "Seq Scan" not in plan, plan
+
+
+def test_answers_to_clients_carry_no_session_cookie(client, many_requests):
+    response = client.get(f"{BASE}/requests.json")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
 
 
 def test_text_with_characters_invalid_in_xml_is_served_as_well_formed_xml(client, make, city):
