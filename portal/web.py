@@ -99,8 +99,10 @@ def _refuse_nul_characters() -> None:
 
 
 def _keep_session_alive() -> None:
-    # A permanent session is refreshed on each request, so it expires after inactivity only.
-    session.permanent = True
+    # A permanent session is refreshed on each request, so it expires after inactivity only. A request
+    # that brought no session (Open311 clients, /healthz) is given none: no cookie to sign and send.
+    if session:
+        session.permanent = True
 
 
 def _layout_context() -> dict:
