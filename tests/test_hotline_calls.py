@@ -189,3 +189,15 @@ def test_a_bad_period_is_422_with_the_reason_on_page_and_export(desk, query, mes
     export = desk["client"].get(f"/hotline/calls/counts.xlsx?{query}")
     assert export.status_code == 422 and message in export.get_data(as_text=True)
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export")) is None
+
+
+def test_phone_results_offer_to_start_a_call_only_when_none_is_on_the_line(desk):
+    def results():
+        return desk["client"].get("/hotline?q=0912+345+678", headers=HTMX).get_data(as_text=True)
+
+    assert "Bắt đầu cuộc gọi với số này" in results() and "K7QX-4M9R" in results()
+    post_call(desk, action="start", caller_phone="0912 345 678")
+    on_the_line = results()
+    assert "Bắt đầu cuộc gọi với số này" not in on_the_line and "K7QX-4M9R" in on_the_line
+    post_call(desk, action="end", topic="case_status", outcome="resolved")
+    assert "Bắt đầu cuộc gọi với số này" in results()

@@ -32,6 +32,13 @@ def open_call(operator: User) -> Call | None:
     )
 
 
+def has_open_call(operator: User) -> bool:
+    """Whether the operator has a call on the line (what the search results need to know of it)."""
+    return db.session.scalar(
+        select(Call.id).where(Call.operator_id == operator.id, Call.ended_at.is_(None)).limit(1)
+    ) is not None
+
+
 # "Leave this field as it is" (None is a value: it clears the field).
 KEEP = object()
 

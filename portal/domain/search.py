@@ -23,14 +23,14 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import aliased, joinedload, load_only
+from sqlalchemy.orm import aliased
 
 from portal.domain import access
 from portal.domain.codes import normalize_code
 from portal.domain.phones import phone_digits
 from portal.domain.text import words as folded_words
 from portal.extensions import db
-from portal.models import Case, CaseEvent, User
+from portal.models import Case, CaseEvent, Unit, User
 from portal.models.case import EVENT_TYPES
 
 # What matched, best first; the labels are what the operator reads beside a result.
@@ -75,11 +75,39 @@ class LastEvent(NamedTuple):
         return EVENT_TYPES.get(self.type, self.type)
 
 
+class FoundUnit:
+    """What a result needs of the handling unit: its name, and its place in the tree for access rules."""
+
+    __slots__ = ("id", "name", "path")
+
+    def __init__(self, id: int, name: str, path: str):
+        self.id, self.name, self.path = id, name, path
+
+    is_within = Unit.is_within
+
+
+class FoundCase:
+    """What a result shows of a case, read as plain columns (twenty ORM objects, their units and
+    events cost a search more than its index lookups). The rules are the case's own, not copies."""
+
+    __slots__ = ("id", "code", "state", "title", "address", "citizen_name", "citizen_phone", "unit_id",
+                 "received_at", "due_at", "paused_at", "answered_at", "unit")
+
+    def __init__(self, row):
+        (self.id, self.code, self.state, self.title, self.address, self.citizen_name, self.citizen_phone,
+         self.unit_id, self.received_at, self.due_at, self.paused_at, self.answered_at) = row[:12]
+        self.unit = FoundUnit(self.unit_id, row.unit_name, row.unit_path) if self.unit_id is not None else None
+
+    is_overdue = Case.is_overdue
+    is_open = Case.is_open
+    state_label = Case.state_label
+
+
 @dataclass
 class Hit:
     """One case found, with what matched and its latest event."""
 
-    case: Case
+    case: FoundCase
     match: str
     last_event: LastEvent | None = None
 
@@ -93,7 +121,7 @@ class SearchOutcome:
     query: str
     hits: list[Hit] = field(default_factory=list)
     # The case whose code is exactly the query: the page opens it directly.
-    exact_case: Case | None = None
+    exact_case: FoundCase | None = None
     # The query read as a phone number (national digits), when it is one.
     phone: str | None = None
     # True when the query was longer than MAX_QUERY_CHARS and only its start was searched.
@@ -203,37 +231,36 @@ def _latest_received_first(hit: Hit) -> tuple:
     return -hit.case.received_at.timestamp(), -hit.case.id
 
 
-# What a result shows of a case (hotline/_results.html): only these columns are read, with the unit.
-HIT_COLUMNS = (Case.id, Case.code, Case.state, Case.title, Case.address, Case.citizen_name, Case.citizen_phone,
-               Case.unit_id, Case.received_at, Case.due_at, Case.paused_at, Case.answered_at)
-
-
-# The id of a case's latest event: one step back along ix_case_events_case_id. Made once: a fresh alias
-# per search would make SQLAlchemy compile the whole statement again each time (milliseconds).
+# The id of a case's latest event: one step back along ix_case_events_case_id.
 _EARLIER = aliased(CaseEvent)
 _LATEST_EVENT_ID = (select(func.max(_EARLIER.id)).where(_EARLIER.case_id == Case.id)
                     .correlate(Case).scalar_subquery())
+# What a result shows (hotline/_results.html, FoundCase): these columns, the unit's, the latest event's.
+# Made once: a fresh statement (a fresh alias above all) per search is compiled again each time.
+_FOUND = (select(Case.id, Case.code, Case.state, Case.title, Case.address, Case.citizen_name, Case.citizen_phone,
+                 Case.unit_id, Case.received_at, Case.due_at, Case.paused_at, Case.answered_at,
+                 Unit.name.label("unit_name"), Unit.path.label("unit_path"),
+                 CaseEvent.type.label("event_type"), CaseEvent.at.label("event_at"))
+          .outerjoin(Unit, Unit.id == Case.unit_id)
+          .outerjoin(CaseEvent, CaseEvent.id == _LATEST_EVENT_ID))
 
 
 @dataclass
 class _Found:
-    cases: list[tuple[Case, LastEvent | None]]  # the ones the user may see
+    cases: list[tuple[FoundCase, LastEvent | None]]  # the ones the user may see
     matched: int  # how many matched, seen or not
 
 
 def _load(user: User, condition, *, newest: int | None = None) -> _Found:
     """The cases matching `condition` with their unit and latest event, in one query (at most `newest`
     of them, newest first, when given); which of them the user may see is read in the same row."""
-    query = (select(Case, CaseEvent.type, CaseEvent.at, access.case_filter(user).label("visible"))
-             .outerjoin(CaseEvent, CaseEvent.id == _LATEST_EVENT_ID)
-             .where(condition)
-             .options(load_only(*HIT_COLUMNS), joinedload(Case.unit)))
+    query = _FOUND.add_columns(access.case_filter(user).label("visible")).where(condition)
     if newest is not None:
         query = query.order_by(Case.id.desc()).limit(newest)
     rows = db.session.execute(query).all()
     return _Found(
-        cases=[(case, LastEvent(event_type, at) if event_type is not None else None)
-               for case, event_type, at, visible in rows if visible],
+        cases=[(FoundCase(row), LastEvent(row.event_type, row.event_at) if row.event_type is not None else None)
+               for row in rows if row.visible],
         matched=len(rows),
     )
 

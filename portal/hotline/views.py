@@ -41,10 +41,10 @@ def index():
         return redirect(target)
     if wants_part():
         # The results alone, as the operator types: the call panel and today's calls are not redrawn, and
-        # the call on the line matters only to offer a call with the phone number typed.
-        current_call = calls.open_call(current_user) if outcome.phone else None
+        # whether a call is on the line matters only to offer one with the phone number typed.
+        on_a_call = calls.has_open_call(current_user) if outcome.phone else False
         return render_page_or_part("hotline/index.html", "hotline/_results.html", outcome=outcome, query=query,
-                                   current_call=current_call, now=clock.now())
+                                   current_call=on_a_call, now=clock.now())
     return render_page_or_part("hotline/index.html", "hotline/_results.html", outcome=outcome,
                                **_call_context(query))
 
