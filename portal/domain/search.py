@@ -13,8 +13,10 @@ One interface, `search_cases`, over two back ends chosen by the database:
 Both are made by migration 0005. Codes and phones are index hits on `cases.code` and
 `cases.citizen_phone_digits`; words are matched as word prefixes ("dong d" finds "Đống Đa") through
 the indexes above, never by reading the table. Results are ranked by what matched: exact code, then
-phone, then the citizen's name, then address, title and text. Within a rank the newest cases (highest
-id) are the ones taken, shown latest received first.
+phone, then the citizen's name (its whole words, then with the last word unfinished), then address,
+title and text. Within a rank the newest cases (highest id) are the ones taken, shown latest received
+first. The cases found are read in one plain-SQL query as FoundCase rows (see _FOUND_SQL); migration
+0009 keeps PostgreSQL's GIN indexes free of a pending list. docs/perf-search.md has the plans.
 """
 from __future__ import annotations
 
@@ -149,7 +151,7 @@ def rebuild_index_postgresql() -> None:
 
     The GIN indexes are dropped and made again around the load, with their exact definitions: built
     in one pass they take a fraction of the time of a million insertions one by one (fastupdate is
-    off, migration 0008), and come out compact. Takes the table for itself (TRUNCATE): not while the
+    off, migration 0009), and come out compact. Takes the table for itself (TRUNCATE): not while the
     portal serves.
     """
     indexes = db.session.execute(text(
@@ -332,10 +334,9 @@ class PostgresSearch:
 
     Before either step, the name finders ask the index whether the words before the last are in any
     citizen's name at all (exact index entries, no phrase to check: a fraction of a millisecond when
-    they are not). Most searches
-    are not names, and this spares them both the recent cases and the unfinished last word, for which
-    PostgreSQL collects every name word it begins (all the "dong…" of a million names: milliseconds).
-    The statements are plain SQL made once: this runs on every keystroke of the operator.
+    they are not). Most searches are not names, and this spares them both the recent cases and the
+    unfinished last word, for which PostgreSQL collects every name word it begins (all the "dong…" of a
+    million names: milliseconds). The statements are plain SQL made once: this runs as the operator types.
     """
 
     RECENT_WINDOW = 5_000

@@ -4,7 +4,9 @@ Every answer, errors included, is in the format the URL asks for (.json or .xml)
 specification's shape; never an HTML page. CSRF does not apply: clients prove who they are
 with their api_key.
 """
-from flask import Blueprint, current_app, request, url_for
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from portal import clock
@@ -44,9 +46,8 @@ def service_requests(fmt):
     response = _answer(fmt, "service_requests", page.requests)
     if page.more:
         # The body is the standard's bare list, so the next page is announced in a header (RFC 8288).
-        args = {name: values for name, values in request.args.lists() if name not in ("page", "api_key")}
-        following = url_for("open311.service_requests", fmt=fmt, **args, page=filters.page + 1)
-        response.headers["Link"] = f'<{following}>; rel="next"'
+        kept = [(name, value) for name, value in request.args.items(multi=True) if name not in ("page", "api_key")]
+        response.headers["Link"] = f'<{request.script_root}{request.path}?{urlencode([*kept, ("page", filters.page + 1)])}>; rel="next"'
     return response
 
 

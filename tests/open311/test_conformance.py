@@ -309,6 +309,10 @@ def test_pages_stop_at_the_1000th_request(client, many_requests):
     assert get_json(client, "requests", page="21") == []  # 20 pages of 50 are the first 1,000
     paged = client.get(f"{BASE}/requests.json", query_string={"page": "19", "status": "open"})
     assert paged.headers["Link"] == f'<{BASE}/requests.json?status=open&page=20>; rel="next"'
+    # Whatever else a client sends is carried along as it came, never read as an instruction.
+    odd = client.get(f"{BASE}/requests.json", query_string={"fmt": "xml", "_external": "1", "x": "<a>\r\n"})
+    assert odd.status_code == 200 and len(odd.get_json()) == 50
+    assert odd.headers["Link"] == f'<{BASE}/requests.json?fmt=xml&_external=1&x=%3Ca%3E%0D%0A&page=2>; rel="next"'
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="query plans are checked on PostgreSQL, the production database")
