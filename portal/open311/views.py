@@ -47,7 +47,8 @@ def service_requests(fmt):
     if page.more:
         # The body is the standard's bare list, so the next page is announced in a header (RFC 8288).
         kept = [(name, value) for name, value in request.args.items(multi=True) if name not in ("page", "api_key")]
-        response.headers["Link"] = f'<{request.script_root}{request.path}?{urlencode([*kept, ("page", filters.page + 1)])}>; rel="next"'
+        following = f"{request.script_root}{request.path}?{urlencode([*kept, ('page', filters.page + 1)])}"
+        response.headers["Link"] = f'<{following}>; rel="next"'
     return response
 
 
