@@ -1,4 +1,4 @@
-"""search at scale: the case search's GIN indexes without a pending list; one service's requests by date
+"""search at scale: GIN indexes without a pending list, the words of citizens' names; one service by date
 
 PostgreSQL's GIN indexes take new entries into an unsorted "pending list" (fastupdate) until it
 reaches gin_pending_list_limit (4 MB) or a vacuum merges it; every search reads that whole list
@@ -8,6 +8,13 @@ fastupdate off each new case updates the index at once (a fraction of a millisec
 the rate cases are filed), and searches read only the index. The list left by earlier inserts is
 merged here. Bulk loads rebuild the indexes instead (portal/domain/search.py,
 rebuild_index_postgresql).
+
+Every hotline search by words asks first whether its words are in any citizen's name (most are not,
+and the name finders are then skipped). Asking the name index costs the whole posting list of each
+word, milliseconds for a common name word ("kim", "dong", "thai": streets are named after people);
+`case_search_name_words`, the few thousand distinct words of all names, answers by primary key. The
+trigger adds a name's words as cases are written (never removes any: a word no longer in any name only
+means the name finders run for nothing).
 
 SQLite: nothing to change (FTS5 merges its own segments as it goes).
 
@@ -33,6 +40,32 @@ depends_on = None
 
 GIN_INDEXES = ("ix_case_search_name", "ix_case_search_text")
 
+# Migration 0005's trigger function, and the same keeping the name words as well.
+SYNC_0005 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO case_search (case_id, name_vector, text_vector)
+      VALUES (NEW.id, public.portal_search_vector(NEW.citizen_name),
+              public.portal_search_vector(concat_ws(' ', NEW.citizen_name, NEW.address, NEW.title, NEW.content)))
+      ON CONFLICT (case_id) DO UPDATE SET name_vector = EXCLUDED.name_vector, text_vector = EXCLUDED.text_vector;
+      RETURN NULL;
+    END
+    $$"""
+SYNC_0009 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    DECLARE
+      name_vector tsvector := public.portal_search_vector(NEW.citizen_name);
+    BEGIN
+      INSERT INTO case_search (case_id, name_vector, text_vector)
+      VALUES (NEW.id, name_vector,
+              public.portal_search_vector(concat_ws(' ', NEW.citizen_name, NEW.address, NEW.title, NEW.content)))
+      ON CONFLICT (case_id) DO UPDATE SET name_vector = EXCLUDED.name_vector, text_vector = EXCLUDED.text_vector;
+      INSERT INTO case_search_name_words (word) SELECT unnest(tsvector_to_array(name_vector))
+      ON CONFLICT DO NOTHING;
+      RETURN NULL;
+    END
+    $$"""
+
 
 def upgrade():
     op.create_index("ix_cases_category_received", "cases", ["category_id", "received_at"], unique=False)
@@ -41,10 +74,16 @@ def upgrade():
         for index in GIN_INDEXES:
             op.execute(f"ALTER INDEX {index} SET (fastupdate = off)")
             op.execute(f"SELECT gin_clean_pending_list('{index}'::regclass)")
+        op.execute("CREATE TABLE case_search_name_words (word text PRIMARY KEY)")
+        op.execute("INSERT INTO case_search_name_words (word) "
+                   "SELECT DISTINCT unnest(tsvector_to_array(name_vector)) FROM case_search")
+        op.execute(SYNC_0009)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(SYNC_0005)
+        op.execute("DROP TABLE case_search_name_words")
         for index in GIN_INDEXES:
             op.execute(f"ALTER INDEX {index} RESET (fastupdate)")
     op.create_index("ix_cases_category_id", "cases", ["category_id"], unique=False)

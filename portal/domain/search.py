@@ -16,7 +16,8 @@ the indexes above, never by reading the table. Results are ranked by what matche
 phone, then the citizen's name (its whole words, then with the last word unfinished), then address,
 title and text. Within a rank the newest cases (highest id) are the ones taken, shown latest received
 first. The cases found are read in one plain-SQL query as FoundCase rows (see _FOUND_SQL); migration
-0009 keeps PostgreSQL's GIN indexes free of a pending list. docs/perf-search.md has the plans.
+0009 keeps PostgreSQL's GIN indexes free of a pending list and the words of names in a table of their
+own. docs/perf-search.md has the plans.
 """
 from __future__ import annotations
 
@@ -151,8 +152,8 @@ def rebuild_index_postgresql() -> None:
 
     The GIN indexes are dropped and made again around the load, with their exact definitions: built
     in one pass they take a fraction of the time of a million insertions one by one (fastupdate is
-    off, migration 0009), and come out compact. Takes the table for itself (TRUNCATE): not while the
-    portal serves.
+    off, migration 0009), and come out compact. The words of the names are added to
+    case_search_name_words. Takes the table for itself (TRUNCATE): not while the portal serves.
     """
     indexes = db.session.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
@@ -164,6 +165,9 @@ def rebuild_index_postgresql() -> None:
     db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     for _, definition in indexes:
         db.session.execute(text(definition))
+    db.session.execute(text(
+        "INSERT INTO case_search_name_words (word) SELECT DISTINCT unnest(tsvector_to_array(name_vector)) "
+        "FROM case_search ON CONFLICT DO NOTHING"))
     db.session.execute(text("ANALYZE case_search"))
 
 
@@ -332,11 +336,11 @@ class PostgresSearch:
     first among the most recent cases only (a common phrase fills the page there at once), then, when
     that is not enough, through the index over all cases (a rare phrase has few candidates to sort).
 
-    Before either step, the name finders ask the index whether the words before the last are in any
-    citizen's name at all (exact index entries, no phrase to check: a fraction of a millisecond when
-    they are not). Most searches are not names, and this spares them both the recent cases and the
-    unfinished last word, for which PostgreSQL collects every name word it begins (all the "dong…" of a
-    million names: milliseconds). The statements are plain SQL made once: this runs as the operator types.
+    Before either step, the name finders ask whether the words before the last are words of any
+    citizen's name at all (`case_search_name_words`, by primary key; migration 0009). Most searches are
+    not names, and this spares them both the recent cases and the unfinished last word, for which
+    PostgreSQL collects every name word it begins (all the "dong…" of a million names: milliseconds).
+    The statements are plain SQL made once: this runs as the operator types.
     """
 
     RECENT_WINDOW = 5_000
@@ -349,21 +353,19 @@ class PostgresSearch:
         f"SELECT case_id FROM case_search WHERE {vector} @@ to_tsquery('simple', :query) "
         "ORDER BY case_id + 0 DESC LIMIT :limit")
         for vector in ("name_vector", "text_vector")}
-    # Through the index, whatever the planner guesses: with a bare LIMIT 1 it may read the table hoping to
-    # meet a match soon, which for words in no name means reading all of it.
-    _IN_NAMES = text("WITH found AS MATERIALIZED (SELECT 1 FROM case_search "
-                     "WHERE name_vector @@ to_tsquery('simple', :query)) SELECT 1 FROM found LIMIT 1")
+    _NAME_WORDS = text("SELECT count(*) FROM case_search_name_words WHERE word IN :words").bindparams(
+        bindparam("words", expanding=True))
 
     def __init__(self):
-        self._in_names: dict[frozenset[str], bool] = {}
+        self._name_words: dict[frozenset[str], bool] = {}
 
     def name_words_matches(self, words: list[str], limit: int) -> list[int]:
-        if not self._in_some_name(words[:-1]):
+        if not self._are_name_words(words[:-1]):
             return []
         return self._ids("name_vector", self._phrase(words, prefix=False), limit)
 
     def name_matches(self, words: list[str], limit: int) -> list[int]:
-        if not self._in_some_name(words[:-1]):
+        if not self._are_name_words(words[:-1]):
             return []
         return self._ids("name_vector", self._phrase(words, prefix=True), limit)
 
@@ -381,14 +383,13 @@ class PostgresSearch:
     def _phrase(words: list[str], *, prefix: bool) -> str:
         return " <-> ".join(words) + (":*" if prefix else "")
 
-    def _in_some_name(self, words: list[str]) -> bool:
-        """Whether one citizen's name has all these whole words, in any order (asked once a search; the
-        words before the last, which both name finders need whole)."""
+    def _are_name_words(self, words: list[str]) -> bool:
+        """Whether each of these whole words is in some citizen's name (the words before the last, which
+        both name finders need whole; asked once a search)."""
         key = frozenset(words)
-        if key not in self._in_names:
-            self._in_names[key] = not key or db.session.execute(
-                self._IN_NAMES, {"query": " & ".join(sorted(key))}).first() is not None
-        return self._in_names[key]
+        if key not in self._name_words:
+            self._name_words[key] = not key or db.session.scalar(self._NAME_WORDS, {"words": list(key)}) == len(key)
+        return self._name_words[key]
 
     def _ids(self, vector: str, tsquery: str, limit: int) -> list[int]:
         ids = list(db.session.scalars(self._RECENT[vector],
