@@ -5,7 +5,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from portal.domain.formatting import LOCAL_TZ, local
@@ -32,11 +32,13 @@ def open_call(operator: User) -> Call | None:
     )
 
 
+# Asked on every keystroke of a phone number in the search box: plain SQL made once (ix_calls_operator_ended).
+_OPEN_CALL = text("SELECT 1 FROM calls WHERE operator_id = :operator AND ended_at IS NULL LIMIT 1")
+
+
 def has_open_call(operator: User) -> bool:
     """Whether the operator has a call on the line (what the search results need to know of it)."""
-    return db.session.scalar(
-        select(Call.id).where(Call.operator_id == operator.id, Call.ended_at.is_(None)).limit(1)
-    ) is not None
+    return db.session.execute(_OPEN_CALL, {"operator": operator.id}).first() is not None
 
 
 # "Leave this field as it is" (None is a value: it clears the field).
