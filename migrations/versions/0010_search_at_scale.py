@@ -1,20 +1,22 @@
-"""search at scale: GIN indexes without a pending list, the words of citizens' names; one service by date
+"""search at scale: a short GIN pending list, the words of citizens' names; one service's requests by date
 
 PostgreSQL's GIN indexes take new entries into an unsorted "pending list" (fastupdate) until it
-reaches gin_pending_list_limit (4 MB) or a vacuum merges it; every search reads that whole list
-first. With bulk loads and a steady stream of new cases the list is full most of the time, and a
-hotline search that matches nothing read ~500 pages of it (6 to 20 ms at 200,000 cases). With
-fastupdate off each new case updates the index at once (a fraction of a millisecond per case, at
-the rate cases are filed), and searches read only the index. The list left by earlier inserts is
-merged here. Bulk loads rebuild the indexes instead (portal/domain/search.py,
-rebuild_index_postgresql).
+reaches gin_pending_list_limit (4 MB by default) or a vacuum merges it, and every search reads the
+whole list first. With a steady stream of new cases the list is full most of the time (autovacuum
+comes after a fifth of the table has been inserted): a hotline search that matched nothing read ~500
+pages of it, 6 to 23 ms at 200,000 cases. 128 kB keeps that to 16 pages at most, and new entries still
+go in by batches (turning fastupdate off instead made a bulk insertion of 100,000 cases 8 times
+slower, 12.7 s against 2.6 s, and the benchmark's seeding inserts with the indexes in place). The list
+left by earlier inserts is merged here.
 
 Every hotline search by words asks first whether its words are in any citizen's name (most are not,
 and the name finders are then skipped). Asking the name index costs the whole posting list of each
 word, milliseconds for a common name word ("kim", "dong", "thai": streets are named after people);
-`case_search_name_words`, the few thousand distinct words of all names, answers by primary key. The
-trigger adds a name's words as cases are written (never removes any: a word no longer in any name only
-means the name finders run for nothing).
+`case_search_name_words`, the distinct words of all names (63 in the benchmark, thousands in life),
+answers by primary key. The search trigger adds a name's words as cases are written and never removes
+any (a word no longer in any name only means the name finders run for nothing); a bulk load that
+bypasses the trigger fills it with search.REBUILD_NAME_WORDS_SQL, and until then the search asks the
+name index for the words it does not find here, so results never depend on it.
 
 SQLite: nothing to change (FTS5 merges its own segments as it goes).
 
@@ -40,6 +42,9 @@ depends_on = None
 
 GIN_INDEXES = ("ix_case_search_name", "ix_case_search_text")
 
+# Kilobytes of new entries a GIN index keeps unsorted before merging them (searches read all of them).
+PENDING_LIST_KB = 128
+
 # Migration 0005's trigger function, and the same keeping the name words as well.
 SYNC_0005 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -51,16 +56,16 @@ SYNC_0005 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETUR
       RETURN NULL;
     END
     $$"""
-SYNC_0009 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETURNS trigger
+SYNC_0010 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
     DECLARE
-      name_vector tsvector := public.portal_search_vector(NEW.citizen_name);
+      folded_name tsvector := public.portal_search_vector(NEW.citizen_name);
     BEGIN
       INSERT INTO case_search (case_id, name_vector, text_vector)
-      VALUES (NEW.id, name_vector,
+      VALUES (NEW.id, folded_name,
               public.portal_search_vector(concat_ws(' ', NEW.citizen_name, NEW.address, NEW.title, NEW.content)))
       ON CONFLICT (case_id) DO UPDATE SET name_vector = EXCLUDED.name_vector, text_vector = EXCLUDED.text_vector;
-      INSERT INTO case_search_name_words (word) SELECT unnest(tsvector_to_array(name_vector))
+      INSERT INTO case_search_name_words (word) SELECT unnest(tsvector_to_array(folded_name))
       ON CONFLICT DO NOTHING;
       RETURN NULL;
     END
@@ -72,12 +77,12 @@ def upgrade():
     op.drop_index("ix_cases_category_id", table_name="cases")
     if op.get_bind().dialect.name == "postgresql":
         for index in GIN_INDEXES:
-            op.execute(f"ALTER INDEX {index} SET (fastupdate = off)")
+            op.execute(f"ALTER INDEX {index} SET (gin_pending_list_limit = {PENDING_LIST_KB})")
             op.execute(f"SELECT gin_clean_pending_list('{index}'::regclass)")
         op.execute("CREATE TABLE case_search_name_words (word text PRIMARY KEY)")
         op.execute("INSERT INTO case_search_name_words (word) "
                    "SELECT DISTINCT unnest(tsvector_to_array(name_vector)) FROM case_search")
-        op.execute(SYNC_0009)
+        op.execute(SYNC_0010)
 
 
 def downgrade():
@@ -85,6 +90,6 @@ def downgrade():
         op.execute(SYNC_0005)
         op.execute("DROP TABLE case_search_name_words")
         for index in GIN_INDEXES:
-            op.execute(f"ALTER INDEX {index} RESET (fastupdate)")
+            op.execute(f"ALTER INDEX {index} RESET (gin_pending_list_limit)")
     op.create_index("ix_cases_category_id", "cases", ["category_id"], unique=False)
     op.drop_index("ix_cases_category_received", table_name="cases")

@@ -16,8 +16,8 @@ the indexes above, never by reading the table. Results are ranked by what matche
 phone, then the citizen's name (its whole words, then with the last word unfinished), then address,
 title and text. Within a rank the newest cases (highest id) are the ones taken, shown latest received
 first. The cases found are read in one plain-SQL query as FoundCase rows (see _FOUND_SQL); migration
-0009 keeps PostgreSQL's GIN indexes free of a pending list and the words of names in a table of their
-own. docs/perf-search.md has the plans.
+0010 keeps PostgreSQL's GIN pending lists short and the words of names in a table of their own
+(docs/perf-search.md has the figures and plans).
 """
 from __future__ import annotations
 
@@ -141,6 +141,10 @@ class SearchOutcome:
         return bool(self.query.strip())
 
 
+# The words of every citizen's name (migration 0010), for a bulk load that filled case_search itself.
+REBUILD_NAME_WORDS_SQL = (
+    "INSERT INTO case_search_name_words (word) SELECT DISTINCT unnest(tsvector_to_array(name_vector)) "
+    "FROM case_search ON CONFLICT DO NOTHING")
 REBUILD_POSTGRESQL_SQL = (
     "INSERT INTO case_search (case_id, name_vector, text_vector) "
     "SELECT id, public.portal_search_vector(citizen_name), "
@@ -150,10 +154,10 @@ REBUILD_POSTGRESQL_SQL = (
 def rebuild_index_postgresql() -> None:
     """Fill PostgreSQL's case_search from every case: after a bulk load that bypassed the triggers.
 
-    The GIN indexes are dropped and made again around the load, with their exact definitions: built
-    in one pass they take a fraction of the time of a million insertions one by one (fastupdate is
-    off, migration 0009), and come out compact. The words of the names are added to
-    case_search_name_words. Takes the table for itself (TRUNCATE): not while the portal serves.
+    The GIN indexes are dropped and made again around the load, with their exact definitions: built in
+    one pass they take a fraction of the time of a million insertions, and come out compact. The words of
+    the names go to case_search_name_words. Takes the table for itself (TRUNCATE): not while the portal
+    serves.
     """
     indexes = db.session.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
@@ -165,9 +169,7 @@ def rebuild_index_postgresql() -> None:
     db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     for _, definition in indexes:
         db.session.execute(text(definition))
-    db.session.execute(text(
-        "INSERT INTO case_search_name_words (word) SELECT DISTINCT unnest(tsvector_to_array(name_vector)) "
-        "FROM case_search ON CONFLICT DO NOTHING"))
+    db.session.execute(text(REBUILD_NAME_WORDS_SQL))
     db.session.execute(text("ANALYZE case_search"))
 
 
@@ -337,10 +339,12 @@ class PostgresSearch:
     that is not enough, through the index over all cases (a rare phrase has few candidates to sort).
 
     Before either step, the name finders ask whether the words before the last are words of any
-    citizen's name at all (`case_search_name_words`, by primary key; migration 0009). Most searches are
+    citizen's name at all (`case_search_name_words`, by primary key; migration 0010). Most searches are
     not names, and this spares them both the recent cases and the unfinished last word, for which
     PostgreSQL collects every name word it begins (all the "dong…" of a million names: milliseconds).
-    The statements are plain SQL made once: this runs as the operator types.
+    A word missing there (a bulk load that has not filled the table yet) is asked of the name index,
+    which answers at once for a word in no name. The statements are plain SQL made once: this runs as
+    the operator types.
     """
 
     RECENT_WINDOW = 5_000
@@ -355,6 +359,10 @@ class PostgresSearch:
         for vector in ("name_vector", "text_vector")}
     _NAME_WORDS = text("SELECT count(*) FROM case_search_name_words WHERE word IN :words").bindparams(
         bindparam("words", expanding=True))
+    # Through the index, whatever the planner guesses: with a bare LIMIT 1 it may read the table hoping to
+    # meet a match soon, which for words in no name means reading all of it.
+    _IN_A_NAME = text("WITH found AS MATERIALIZED (SELECT 1 FROM case_search "
+                      "WHERE name_vector @@ to_tsquery('simple', :query)) SELECT 1 FROM found LIMIT 1")
 
     def __init__(self):
         self._name_words: dict[frozenset[str], bool] = {}
@@ -384,11 +392,13 @@ class PostgresSearch:
         return " <-> ".join(words) + (":*" if prefix else "")
 
     def _are_name_words(self, words: list[str]) -> bool:
-        """Whether each of these whole words is in some citizen's name (the words before the last, which
-        both name finders need whole; asked once a search)."""
+        """Whether these whole words can be in a citizen's name (the words before the last, which both name
+        finders need whole; asked once a search)."""
         key = frozenset(words)
         if key not in self._name_words:
-            self._name_words[key] = not key or db.session.scalar(self._NAME_WORDS, {"words": list(key)}) == len(key)
+            self._name_words[key] = not key or (
+                db.session.scalar(self._NAME_WORDS, {"words": list(key)}) == len(key)
+                or db.session.execute(self._IN_A_NAME, {"query": " & ".join(sorted(key))}).first() is not None)
         return self._name_words[key]
 
     def _ids(self, vector: str, tsquery: str, limit: int) -> list[int]:
