@@ -357,12 +357,14 @@ class PostgresSearch:
         f"SELECT case_id FROM case_search WHERE {vector} @@ to_tsquery('simple', :query) "
         "ORDER BY case_id + 0 DESC LIMIT :limit")
         for vector in ("name_vector", "text_vector")}
-    _NAME_WORDS = text("SELECT count(*) FROM case_search_name_words WHERE word IN :words").bindparams(
-        bindparam("words", expanding=True))
-    # Through the index, whatever the planner guesses: with a bare LIMIT 1 it may read the table hoping to
-    # meet a match soon, which for words in no name means reading all of it.
-    _IN_A_NAME = text("WITH found AS MATERIALIZED (SELECT 1 FROM case_search "
-                      "WHERE name_vector @@ to_tsquery('simple', :query)) SELECT 1 FROM found LIMIT 1")
+    # The listed words first; for a word not listed, the name index (through it whatever the planner guesses:
+    # with a bare EXISTS or LIMIT 1 it may read the table hoping to meet a match soon, which for words in
+    # no name means reading all of it). One statement: CASE asks the index only when the list falls short.
+    _NAME_WORDS = text(
+        "SELECT CASE WHEN (SELECT count(*) FROM case_search_name_words WHERE word IN :words) = :count THEN true "
+        "ELSE EXISTS (WITH found AS MATERIALIZED (SELECT 1 FROM case_search "
+        "WHERE name_vector @@ to_tsquery('simple', :query)) SELECT 1 FROM found) END"
+    ).bindparams(bindparam("words", expanding=True))
 
     def __init__(self):
         self._name_words: dict[frozenset[str], bool] = {}
@@ -396,9 +398,8 @@ class PostgresSearch:
         finders need whole; asked once a search)."""
         key = frozenset(words)
         if key not in self._name_words:
-            self._name_words[key] = not key or (
-                db.session.scalar(self._NAME_WORDS, {"words": list(key)}) == len(key)
-                or db.session.execute(self._IN_A_NAME, {"query": " & ".join(sorted(key))}).first() is not None)
+            self._name_words[key] = not key or db.session.scalar(
+                self._NAME_WORDS, {"words": sorted(key), "count": len(key), "query": " & ".join(sorted(key))})
         return self._name_words[key]
 
     def _ids(self, vector: str, tsquery: str, limit: int) -> list[int]:
