@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import event, insert, select, text, update
 
-from portal.domain.search import search_cases
+from portal.domain.search import REBUILD_POSTGRESQL_SQL, search_cases
 from portal.extensions import db
 from portal.models import Case
 from tests.conftest import IS_POSTGRES, signed_in_client
@@ -237,18 +237,19 @@ def test_rebuilding_the_postgresql_index_after_a_bulk_load_keeps_its_indexes(cor
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="the table of name words is PostgreSQL's (FTS5 has a name index)")
-def test_names_are_found_before_their_words_are_listed_and_after(corpus):
-    # A bulk load that bypassed the trigger has not listed the names' words yet: names are still names.
+def test_names_words_are_listed_whoever_writes_the_index_and_names_found_even_when_not(corpus):
+    words = lambda: set(db.session.scalars(text("SELECT word FROM case_search_name_words")))  # noqa: E731
+    assert {"tran", "van", "dong", "nguyen", "thi", "hong", "dang", "ha"} <= words()  # by the trigger on cases
     db.session.execute(text("DELETE FROM case_search_name_words"))
     db.session.commit()
+    # Rows loaded with the triggers off have not listed their names' words: names are still names.
     outcome = search_cases("tran van dong", corpus["hotline"])
     assert [(hit.case.code, hit.match) for hit in outcome.hits] == [(corpus["cases"]["rubbish"].code, "name")]
-    from portal.domain.search import REBUILD_NAME_WORDS_SQL
-
-    db.session.execute(text(REBUILD_NAME_WORDS_SQL))
+    # A bulk INSERT … SELECT into the index lists them, as the benchmark's seeding writes it.
+    db.session.execute(text("DELETE FROM case_search"))
+    db.session.execute(text(REBUILD_POSTGRESQL_SQL))
     db.session.commit()
-    words = set(db.session.scalars(text("SELECT word FROM case_search_name_words")))
-    assert {"tran", "van", "dong", "nguyen", "thi", "hong"} <= words
+    assert {"tran", "van", "dong", "nguyen", "thi", "hong"} <= words()
     outcome = search_cases("tran van dong", corpus["hotline"])
     assert [(hit.case.code, hit.match) for hit in outcome.hits] == [(corpus["cases"]["rubbish"].code, "name")]
 

@@ -13,10 +13,11 @@ Every hotline search by words asks first whether its words are in any citizen's 
 and the name finders are then skipped). Asking the name index costs the whole posting list of each
 word, milliseconds for a common name word ("kim", "dong", "thai": streets are named after people);
 `case_search_name_words`, the distinct words of all names (63 in the benchmark, thousands in life),
-answers by primary key. The search trigger adds a name's words as cases are written and never removes
-any (a word no longer in any name only means the name finders run for nothing); a bulk load that
-bypasses the trigger fills it with search.REBUILD_NAME_WORDS_SQL, and until then the search asks the
-name index for the words it does not find here, so results never depend on it.
+answers by primary key. Triggers on case_search add the words of the names each statement writes there
+(once per statement, from its transition table: a bulk INSERT of a million rows pays about a second),
+and never remove any (a word no longer in any name only means the name finders run for nothing). A
+word not found here is asked of the name index, so results never depend on the table (rows loaded with
+the triggers off, say).
 
 SQLite: nothing to change (FTS5 merges its own segments as it goes).
 
@@ -45,31 +46,21 @@ GIN_INDEXES = ("ix_case_search_name", "ix_case_search_text")
 # Kilobytes of new entries a GIN index keeps unsorted before merging them (searches read all of them).
 PENDING_LIST_KB = 128
 
-# Migration 0005's trigger function, and the same keeping the name words as well.
-SYNC_0005 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETURNS trigger
+# The words of the names written to case_search, by whatever statement writes them (the search trigger
+# on cases, a bulk INSERT … SELECT, search.rebuild_index_postgresql): once per statement, from its rows.
+NAME_WORDS_FUNCTION = """CREATE OR REPLACE FUNCTION public.portal_case_search_name_words() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-      INSERT INTO case_search (case_id, name_vector, text_vector)
-      VALUES (NEW.id, public.portal_search_vector(NEW.citizen_name),
-              public.portal_search_vector(concat_ws(' ', NEW.citizen_name, NEW.address, NEW.title, NEW.content)))
-      ON CONFLICT (case_id) DO UPDATE SET name_vector = EXCLUDED.name_vector, text_vector = EXCLUDED.text_vector;
+      INSERT INTO case_search_name_words (word)
+      SELECT DISTINCT unnest(tsvector_to_array(name_vector)) FROM written ON CONFLICT DO NOTHING;
       RETURN NULL;
     END
     $$"""
-SYNC_0010 = """CREATE OR REPLACE FUNCTION public.portal_case_search_sync() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-      folded_name tsvector := public.portal_search_vector(NEW.citizen_name);
-    BEGIN
-      INSERT INTO case_search (case_id, name_vector, text_vector)
-      VALUES (NEW.id, folded_name,
-              public.portal_search_vector(concat_ws(' ', NEW.citizen_name, NEW.address, NEW.title, NEW.content)))
-      ON CONFLICT (case_id) DO UPDATE SET name_vector = EXCLUDED.name_vector, text_vector = EXCLUDED.text_vector;
-      INSERT INTO case_search_name_words (word) SELECT unnest(tsvector_to_array(folded_name))
-      ON CONFLICT DO NOTHING;
-      RETURN NULL;
-    END
-    $$"""
+# A trigger with a transition table answers one kind of event.
+NAME_WORDS_TRIGGERS = {event: f"CREATE TRIGGER case_search_name_words_{event.lower()} AFTER {event} ON case_search "
+                              "REFERENCING NEW TABLE AS written FOR EACH STATEMENT "
+                              "EXECUTE FUNCTION public.portal_case_search_name_words()"
+                       for event in ("INSERT", "UPDATE")}
 
 
 def upgrade():
@@ -82,12 +73,16 @@ def upgrade():
         op.execute("CREATE TABLE case_search_name_words (word text PRIMARY KEY)")
         op.execute("INSERT INTO case_search_name_words (word) "
                    "SELECT DISTINCT unnest(tsvector_to_array(name_vector)) FROM case_search")
-        op.execute(SYNC_0010)
+        op.execute(NAME_WORDS_FUNCTION)
+        for statement in NAME_WORDS_TRIGGERS.values():
+            op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(SYNC_0005)
+        for event in NAME_WORDS_TRIGGERS:
+            op.execute(f"DROP TRIGGER case_search_name_words_{event.lower()} ON case_search")
+        op.execute("DROP FUNCTION public.portal_case_search_name_words()")
         op.execute("DROP TABLE case_search_name_words")
         for index in GIN_INDEXES:
             op.execute(f"ALTER INDEX {index} RESET (gin_pending_list_limit)")

@@ -141,10 +141,6 @@ class SearchOutcome:
         return bool(self.query.strip())
 
 
-# The words of every citizen's name (migration 0010), for a bulk load that filled case_search itself.
-REBUILD_NAME_WORDS_SQL = (
-    "INSERT INTO case_search_name_words (word) SELECT DISTINCT unnest(tsvector_to_array(name_vector)) "
-    "FROM case_search ON CONFLICT DO NOTHING")
 REBUILD_POSTGRESQL_SQL = (
     "INSERT INTO case_search (case_id, name_vector, text_vector) "
     "SELECT id, public.portal_search_vector(citizen_name), "
@@ -155,9 +151,9 @@ def rebuild_index_postgresql() -> None:
     """Fill PostgreSQL's case_search from every case: after a bulk load that bypassed the triggers.
 
     The GIN indexes are dropped and made again around the load, with their exact definitions: built in
-    one pass they take a fraction of the time of a million insertions, and come out compact. The words of
-    the names go to case_search_name_words. Takes the table for itself (TRUNCATE): not while the portal
-    serves.
+    one pass they take a fraction of the time of a million insertions, and come out compact (the words of
+    the names reach case_search_name_words by its triggers). Takes the table for itself (TRUNCATE): not
+    while the portal serves.
     """
     indexes = db.session.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
@@ -169,7 +165,6 @@ def rebuild_index_postgresql() -> None:
     db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     for _, definition in indexes:
         db.session.execute(text(definition))
-    db.session.execute(text(REBUILD_NAME_WORDS_SQL))
     db.session.execute(text("ANALYZE case_search"))
 
 
@@ -342,8 +337,8 @@ class PostgresSearch:
     citizen's name at all (`case_search_name_words`, by primary key; migration 0010). Most searches are
     not names, and this spares them both the recent cases and the unfinished last word, for which
     PostgreSQL collects every name word it begins (all the "dong…" of a million names: milliseconds).
-    A word missing there (a bulk load that has not filled the table yet) is asked of the name index,
-    which answers at once for a word in no name. The statements are plain SQL made once: this runs as
+    A word missing there (rows loaded with the triggers off) is asked of the name index, which answers
+    at once for a word in no name. The statements are plain SQL made once: this runs as
     the operator types.
     """
 
