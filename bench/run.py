@@ -41,7 +41,7 @@ def main() -> None:
     env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi", PORTAL_ENV="production",
                SECRET_KEY=secrets.token_urlsafe(32), SESSION_COOKIE_SECURE="0", ACCESS_LOG="/dev/null",
                BIND=f"127.0.0.1:{PORT}")
-    seed_seconds = None
+    seed_seconds = snapshot_seconds = None
     if not args.reuse:
         _fresh_database(args.db, url)
         subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], env=env, check=True, cwd=ROOT,
@@ -53,7 +53,8 @@ def main() -> None:
         if completed.returncode:
             sys.stderr.write(completed.stderr)
             raise SystemExit("seeding failed")
-        seed_seconds = json.loads(completed.stdout.strip().splitlines()[-1])["seed_seconds"]
+        seeded = json.loads(completed.stdout.strip().splitlines()[-1])
+        seed_seconds, snapshot_seconds = seeded["seed_seconds"], seeded.get("snapshot_seconds")
 
     targets = json.loads(subprocess.run([str(VENV_BIN / "python"), "-m", "bench.targets"], env=env, cwd=ROOT,
                                         capture_output=True, text=True, check=True).stdout)
@@ -81,7 +82,7 @@ def main() -> None:
     report = {
         "db": args.db, "scale": args.scale, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores", "connections": args.connections, "duration_s": args.duration,
-        "endpoints": results, "seed_seconds": seed_seconds,
+        "endpoints": results, "seed_seconds": seed_seconds, "snapshot_seconds": snapshot_seconds,
         "max_worker_rss_mb": round(rss.max_mb, 1), "export_100k_seconds": round(export_seconds, 2),
         "export_rows": targets["export"]["rows"],
         "export_rss_growth_mb": round(rss.export_growth_mb, 1),
