@@ -35,7 +35,6 @@ family's query later and be tested equal to it.
 """
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterable
@@ -211,17 +210,12 @@ def extension_granted_event() -> ColumnElement[bool]:
     return CaseEvent.type == "extension_granted"
 
 
-def handling_days(calendar: WorkingCalendar, received_at: datetime, answered_at: datetime) -> float:
-    """Thời gian xử lý of one answered case: working days (8 office hours each, on the city's working
-    calendar) from receipt to the published answer. Paused time is included: it is the wait the
-    citizen saw. Measured when the answer is published and kept on the case (`Case.handling_seconds`);
-    the figure is the median over the period's answered cases (`Figures.median_handling_days`)."""
-    seconds = calendar.working_seconds_between(received_at, answered_at)
-    return max(seconds, 0) / calendar.hours.seconds_per_day
-
-
 def handling_class(seconds: int) -> int:
-    """The class of a handling time: whole working days, the last class "30 days or more"."""
+    """Thời gian xử lý of one answered case, as its class: whole working days (8 office hours each, on
+    the city's working calendar) from receipt to the published answer, the last class "30 days or
+    more". Paused time is included: it is the wait the citizen saw. The seconds are measured when the
+    answer is published and kept on the case (`Case.handling_seconds`); the figure is the median over
+    the period's answered cases (`Figures.median_handling_days`)."""
     return min(max(seconds, 0) // rollups.SECONDS_PER_DAY, rollups.HANDLING_CLASSES - 1)
 
 
