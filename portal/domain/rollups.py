@@ -96,26 +96,43 @@ def _ancestors(unit: str) -> str:
             f"WHERE x.id = {unit} UNION ALL SELECT {UNROUTED_KEY} WHERE {unit} IS NULL")
 
 
-def _upsert(dialect: str, unit: str, moment: str, values: list[str]) -> str:
+def _contribution(dialect: str, unit: str, moment: str, values: list[str]) -> str:
+    """The rows one contribution touches (the unit's subtrees × its day and month), as a SELECT."""
     day, month = _days(dialect, moment)
-    names = ["unit_id", "grain", "day"] + count_columns()
-    updates = ", ".join(f"{name} = figure_rollups.{name} + excluded.{name}" for name in count_columns())
-    return (f"INSERT INTO figure_rollups ({', '.join(names)}) "
-            f"SELECT k.unit_id, g.grain, g.day, {', '.join(values)} "
+    names = count_columns()
+    return (f"SELECT k.unit_id AS unit_id, g.grain AS grain, g.day AS day, "
+            f"{', '.join(f'{value} AS {name}' for value, name in zip(values, names))} "
             f"FROM ({_ancestors(unit)}) AS k "
-            f"CROSS JOIN (SELECT 'd' AS grain, {day} AS day UNION ALL SELECT 'm', {month}) AS g "
-            f"WHERE true ON CONFLICT (unit_id, grain, day) DO UPDATE SET {updates}")
+            f"CROSS JOIN (SELECT 'd' AS grain, {day} AS day UNION ALL SELECT 'm', {month}) AS g")
 
 
-def _case_upsert(dialect: str, r: str, sign: str) -> str:
-    return _upsert(dialect, f"{r}.unit_id", f"{r}.received_at", [f"{sign}({value})" for value in case_columns(r)])
+def _upsert(parts: list[str]) -> str:
+    """Add some contributions to their rows in one statement, each row once and in key order: every
+    writer locks the rows it changes in the same order, so two writers never wait for each other in a
+    circle (a case routed from the unrouted line while another is returned to it, say)."""
+    names = count_columns()
+    updates = ", ".join(f"{name} = figure_rollups.{name} + excluded.{name}" for name in names)
+    return (f"INSERT INTO figure_rollups (unit_id, grain, day, {', '.join(names)}) "
+            f"SELECT c.unit_id, c.grain, c.day, {', '.join(f'SUM(c.{name})' for name in names)} "
+            f"FROM ({' UNION ALL '.join(parts)}) AS c WHERE true GROUP BY c.unit_id, c.grain, c.day "
+            f"ORDER BY c.unit_id, c.grain, c.day ON CONFLICT (unit_id, grain, day) DO UPDATE SET {updates}")
+
+
+def _case_part(dialect: str, r: str, sign: str) -> str:
+    return _contribution(dialect, f"{r}.unit_id", f"{r}.received_at", [f"{sign}({value})" for value in case_columns(r)])
+
+
+def _case_upsert(dialect: str, *signed: tuple[str, str]) -> str:
+    """The statement that moves a case's contribution: ("OLD", "-") takes the old one away, ("NEW", "+")
+    adds the new one; an update does both at once."""
+    return _upsert([_case_part(dialect, r, sign) for r, sign in signed])
 
 
 def _transfer_upsert(dialect: str) -> str:
     values = ["0"] * len(count_columns())
     values[COUNT_NAMES.index("transferred_out")] = "1"
     received = "(SELECT c.received_at FROM cases c WHERE c.id = NEW.case_id)"
-    return _upsert(dialect, "NEW.from_unit_id", received, values)
+    return _upsert([_contribution(dialect, "NEW.from_unit_id", received, values)])
 
 
 # The columns whose change moves a case's contribution.
@@ -128,8 +145,9 @@ def trigger_ddl(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [
             "CREATE FUNCTION portal_figures_case() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP <> 'INSERT' THEN {_case_upsert(dialect, 'OLD', '-')}; END IF; "
-            f"IF TG_OP <> 'DELETE' THEN {_case_upsert(dialect, 'NEW', '+')}; END IF; "
+            f"IF TG_OP = 'INSERT' THEN {_case_upsert(dialect, ('NEW', '+'))}; "
+            f"ELSIF TG_OP = 'DELETE' THEN {_case_upsert(dialect, ('OLD', '-'))}; "
+            f"ELSE {_case_upsert(dialect, ('OLD', '-'), ('NEW', '+'))}; END IF; "
             "RETURN NULL; END $$",
             "CREATE TRIGGER figures_case AFTER INSERT OR DELETE OR UPDATE OF " + WATCHED +
             " ON cases FOR EACH ROW EXECUTE FUNCTION portal_figures_case()",
@@ -139,10 +157,10 @@ def trigger_ddl(dialect: str) -> list[str]:
             "EXECUTE FUNCTION portal_figures_transfer()",
         ]
     return [
-        f"CREATE TRIGGER figures_case_insert AFTER INSERT ON cases BEGIN {_case_upsert(dialect, 'NEW', '+')}; END",
-        f"CREATE TRIGGER figures_case_delete AFTER DELETE ON cases BEGIN {_case_upsert(dialect, 'OLD', '-')}; END",
+        f"CREATE TRIGGER figures_case_insert AFTER INSERT ON cases BEGIN {_case_upsert(dialect, ('NEW', '+'))}; END",
+        f"CREATE TRIGGER figures_case_delete AFTER DELETE ON cases BEGIN {_case_upsert(dialect, ('OLD', '-'))}; END",
         f"CREATE TRIGGER figures_case_update AFTER UPDATE OF {WATCHED} ON cases BEGIN "
-        f"{_case_upsert(dialect, 'OLD', '-')}; {_case_upsert(dialect, 'NEW', '+')}; END",
+        f"{_case_upsert(dialect, ('OLD', '-'), ('NEW', '+'))}; END",
         f"CREATE TRIGGER figures_transfer AFTER INSERT ON case_events WHEN {transfer} BEGIN "
         f"{_transfer_upsert(dialect)}; END",
     ]
