@@ -68,6 +68,10 @@ def _http_error(error: HTTPException):
 
 
 def _database_unavailable(error: OperationalError):
+    from flask import current_app
+
+    # Say why in the log: an outage, or a lock conflict (deadlock, serialization) with the database up.
+    current_app.logger.warning("database unavailable (503): %s", str(error.orig or error).split("\n", 1)[0][:300])
     return _unavailable()
 
 
