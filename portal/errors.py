@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from portal.domain import transactions
 from portal.extensions import db, login_manager
 
 MESSAGES = {
@@ -31,6 +32,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(_close_session)
+    with app.app_context():
+        transactions.watch_writes(db.engine, db.session)
 
 
 def abort_with(status: int, message: str):
@@ -97,13 +100,17 @@ def _unavailable():
 
 
 def _close_session(error: BaseException | None) -> None:
-    """End the request's session. Closing rolls back the open transaction; when the database dropped
-    the connection meanwhile (a restart), that rollback fails, after the page was already answered:
+    """End the request's session. A request that only read ends its transaction with COMMIT; any
+    other is rolled back by closing (what it meant to keep, it committed itself). When the database
+    dropped the connection meanwhile (a restart), that ending fails after the page was already answered:
     let the connection go (the pool opens a new one) rather than turn the answer into a 500."""
+    session = db.session()  # the request's Session (the scoped proxy does not offer invalidate)
     try:
-        db.session.close()
+        if error is None and transactions.only_read(session):
+            session.commit()
+        session.close()
     except DBAPIError:
-        db.session().invalidate()  # the request's Session (the scoped proxy does not offer it)
+        session.invalidate()
 
 
 def _unexpected_error(error: Exception):

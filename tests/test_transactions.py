@@ -1,0 +1,110 @@
+"""How a request's transaction ends: COMMIT when it only read (so PostgreSQL keeps the statements psycopg
+prepared), ROLLBACK whenever it wrote something it did not commit itself, or failed."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from flask import abort
+from sqlalchemy import event, func, select, text, update
+
+from portal.extensions import db
+from portal.models import CalendarException
+from tests.conftest import IS_POSTGRES, _app_for
+
+READ = select(func.count()).select_from(CalendarException)
+
+
+@pytest.fixture
+def app_with_routes(database_url, tmp_path):
+    """A portal with a few test routes, and no app context held across requests (unlike the `app`
+    fixture): each request ends its own session, as under gunicorn."""
+    app = _app_for(database_url, tmp_path)
+
+    @app.get("/_t/read")
+    def read():
+        return str(db.session.scalar(READ))
+
+    @app.get("/_t/flush-without-commit")
+    def flush_without_commit():
+        db.session.add(CalendarException(day=date(2026, 12, 24), kind="day_off", note="thử"))
+        db.session.flush()
+        return "flushed"
+
+    @app.get("/_t/update-without-commit")
+    def update_without_commit():
+        db.session.scalar(READ)
+        db.session.execute(update(CalendarException).values(note="đã sửa"))
+        return "updated"
+
+    @app.get("/_t/pending-without-flush")
+    def pending_without_flush():
+        db.session.scalar(READ)
+        db.session.add(CalendarException(day=date(2026, 12, 25), kind="day_off", note="thử"))
+        return "pending"
+
+    @app.get("/_t/read-then-404")
+    def read_then_404():
+        db.session.scalar(READ)
+        abort(404)
+
+    @app.get("/_t/read-then-fail")
+    def read_then_fail():
+        db.session.scalar(READ)
+        raise RuntimeError("the view failed")
+
+    @app.get("/_t/prepared")
+    def prepared():
+        db.session.scalar(READ)
+        return str(db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")))
+
+    endings: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "commit", lambda connection: endings.append("commit"))
+        event.listen(db.engine, "rollback", lambda connection: endings.append("rollback"))
+        with db.engine.begin() as connection:
+            connection.execute(CalendarException.__table__.insert().values(day=date(2026, 12, 31), kind="day_off",
+                                                                          note="gốc"))
+        endings.clear()
+    app.endings = endings
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _stored_notes(app) -> list[str]:
+    with app.app_context():
+        notes = list(db.session.scalars(select(CalendarException.note).order_by(CalendarException.day)))
+        db.session.rollback()
+        return notes
+
+
+def test_a_request_that_only_read_ends_with_commit(app_with_routes):
+    response = app_with_routes.test_client().get("/_t/read")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "1"
+    assert app_with_routes.endings == ["commit"], f"the read-only request ended with {app_with_routes.endings}"
+
+
+@pytest.mark.parametrize("path", ["/_t/flush-without-commit", "/_t/update-without-commit",
+                                  "/_t/pending-without-flush"])
+def test_a_request_that_wrote_without_committing_is_rolled_back(app_with_routes, path):
+    assert app_with_routes.test_client().get(path).status_code == 200
+    assert "commit" not in app_with_routes.endings, f"{path}: its uncommitted write was committed"
+    assert _stored_notes(app_with_routes) == ["gốc"], f"{path}: the database kept what the request did not commit"
+
+
+def test_a_read_answered_with_an_error_page_still_commits_but_a_failure_rolls_back(app_with_routes):
+    client = app_with_routes.test_client()
+    assert client.get("/_t/read-then-404").status_code == 404
+    assert app_with_routes.endings == ["commit"]
+    app_with_routes.endings.clear()
+    assert client.get("/_t/read-then-fail").status_code == 500
+    assert "commit" not in app_with_routes.endings
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="prepared statements are PostgreSQL's")
+def test_postgresql_keeps_the_statements_psycopg_prepared_from_one_request_to_the_next(app_with_routes):
+    client = app_with_routes.test_client()
+    # psycopg prepares a statement the fifth time it runs on a connection; a ROLLBACK would forget it.
+    counts = [int(client.get("/_t/prepared").get_data(as_text=True)) for _ in range(7)]
+    assert counts[-1] >= 1, f"no statement stayed prepared across requests: {counts}"
