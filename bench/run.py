@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import subprocess
@@ -64,21 +65,28 @@ def main() -> None:
         _wait_for_health()
         rss = RssSampler(server.pid)
         rss.start()
+        cpu = CpuMeter(server.pid, url if args.db == "postgresql" else None)
+        cpu.start()
         cookies = {account: _sign_in(account) for account in {e["account"] for e in targets["endpoints"] if e["account"]}}
         results = {}
         for endpoint in targets["endpoints"]:
-            results[endpoint["name"]] = _drive(endpoint, cookies.get(endpoint["account"], ""), args)
+            results[endpoint["name"]] = _drive(endpoint, cookies.get(endpoint["account"], ""), args, cpu)
             print(f"  {endpoint['name']:<28} {results[endpoint['name']]['rps']:>8.1f} req/s", flush=True)
         rss.mark_export()
         export_seconds = _time_export(targets["export"], cookies[targets["export"]["account"]])
         rss.stop()
+        cpu.stop()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
     floor = results["healthz"]["rps"] or 1
+    cpu_floor = results["healthz"]["cpu_ms_per_request"] or 1
     for figures in results.values():
         figures["ratio_to_healthz"] = round(figures["rps"] / floor, 3)
+        # What the ratio would be on a machine doing nothing else: the CPU one /healthz request costs
+        # (server, database and wrk together) over this endpoint's.
+        figures["cpu_ratio_to_healthz"] = round(cpu_floor / (figures["cpu_ms_per_request"] or 1), 3)
     report = {
         "db": args.db, "scale": args.scale, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores", "connections": args.connections, "duration_s": args.duration,
@@ -148,7 +156,7 @@ def _sign_in(username: str) -> str:
     raise SystemExit(f"sign-in as {username} did not redirect")
 
 
-def _drive(endpoint: dict, cookie: str, args) -> dict:
+def _drive(endpoint: dict, cookie: str, args, cpu: "CpuMeter") -> dict:
     out = ROOT / "bench" / "data" / f"wrk-{endpoint['name']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, BENCH_COOKIE=cookie, BENCH_HX="1" if endpoint.get("part") else "0", BENCH_OUT=str(out))
@@ -161,15 +169,21 @@ def _drive(endpoint: dict, cookie: str, args) -> dict:
         status = answered.code
     if status >= 400:  # a redirect (an exact case code opens the case) is a right answer
         raise SystemExit(f"{endpoint['name']}: {endpoint['path']} answered {status}")
+    cpu_before, load_before = cpu.seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "20s",
                     "-s", str(ROOT / "bench" / "cookie.lua"), BASE + endpoint["path"]],
                    env=env, check=True, capture_output=True)
+    load_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_seconds = cpu.seconds() - cpu_before
+    wrk_seconds = (load_after.ru_utime + load_after.ru_stime) - (load_before.ru_utime + load_before.ru_stime)
     figures = json.loads(out.read_text())
     if figures["non_2xx"] or figures["socket_errors"]:
         print(f"  ! {endpoint['name']}: {figures['non_2xx']} non-2xx, {figures['socket_errors']} socket errors")
     return {"path": endpoint["path"], "rps": round(figures["requests"] / (figures["duration_us"] / 1e6), 1),
             "p50_ms": round(figures["p50_us"] / 1000, 1), "p95_ms": round(figures["p95_us"] / 1000, 1),
-            "p99_ms": round(figures["p99_us"] / 1000, 1), "errors": figures["non_2xx"] + figures["socket_errors"]}
+            "p99_ms": round(figures["p99_us"] / 1000, 1), "errors": figures["non_2xx"] + figures["socket_errors"],
+            "cpu_ms_per_request": round((server_seconds + wrk_seconds) * 1000 / max(1, figures["requests"]), 3),
+            "server_cpu_ms_per_request": round(server_seconds * 1000 / max(1, figures["requests"]), 3)}
 
 
 def _time_export(export: dict, cookie: str) -> float:
@@ -221,6 +235,69 @@ class RssSampler(threading.Thread):
         self.join(timeout=2)
 
 
+class CpuMeter(threading.Thread):
+    """CPU seconds used by the gunicorn master and workers (workers that exited included, through the
+    master's reaped-children time) and by the database's server processes (PostgreSQL: the benchmark
+    database's backends, each last seen every 200 ms). Other load on the machine is not counted, so the
+    CPU per request is a steadier figure than the rate when something else runs."""
+
+    def __init__(self, master_pid: int, database_url: str | None):
+        super().__init__(daemon=True)
+        self.master_pid = master_pid
+        self._backends: dict[int, float] = {}
+        self._workers: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._halt = threading.Event()
+        self._connection = None
+        if database_url:
+            import psycopg
+            from sqlalchemy.engine import make_url
+
+            parsed = make_url(database_url)
+            self._connection = psycopg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+                                               dbname=parsed.database, autocommit=True)
+            self._database = parsed.database
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self._sample()
+            self._halt.wait(0.2)
+
+    def _sample(self) -> None:
+        workers = {pid: _cpu_seconds(pid) for pid in _children(self.master_pid)}
+        backends = {}
+        if self._connection is not None:
+            pids = self._connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                            "AND pid <> pg_backend_pid()", (self._database,)).fetchall()
+            backends = {pid: _cpu_seconds(pid) for (pid,) in pids}
+        with self._lock:
+            self._workers.update({pid: seconds for pid, seconds in workers.items() if seconds is not None})
+            self._backends.update({pid: seconds for pid, seconds in backends.items() if seconds is not None})
+
+    def seconds(self) -> float:
+        self._sample()
+        master = _cpu_seconds(self.master_pid, with_children=True) or 0.0
+        with self._lock:
+            live = set(_children(self.master_pid))
+            # A worker that exited is in the master's children time; count only the live ones here.
+            return master + sum(s for pid, s in self._workers.items() if pid in live) + sum(self._backends.values())
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=2)
+        if self._connection is not None:
+            self._connection.close()
+
+
+def _cpu_seconds(pid: int, with_children: bool = False) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = sum(int(value) for value in fields[11:15 if with_children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -231,10 +308,12 @@ def _children(pid: int) -> list[int]:
 def _table(report: dict) -> str:
     lines = [f"Benchmark: {report['db']}, {report['scale']:,} cases, {report['machine']}, "
              f"{report['connections']} connections × {report['duration_s']} s per endpoint",
-             f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ratio':>8}"]
+             f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+             f"{'CPU ms/req':>12}{'CPU ratio':>11}"]
     for name, figures in report["endpoints"].items():
         lines.append(f"{name:<28}{figures['rps']:>9.1f}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}"
-                     f"{figures['p99_ms']:>9.1f}{figures['ratio_to_healthz']:>8.2f}")
+                     f"{figures['p99_ms']:>9.1f}{figures['ratio_to_healthz']:>8.2f}"
+                     f"{figures.get('cpu_ms_per_request', 0):>12.2f}{figures.get('cpu_ratio_to_healthz', 0):>11.2f}")
     lines.append(f"seed: {report['seed_seconds']} s · largest worker RSS: {report['max_worker_rss_mb']} MB · "
                  f"export of {report['export_rows']:,} rows: {report['export_100k_seconds']} s "
                  f"(worker memory +{report['export_rss_growth_mb']} MB)")

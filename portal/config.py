@@ -38,6 +38,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     # Inactivity after which a signed-in user must sign in again.
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+    # Renewed by portal.web while in use (once a minute), rather than signed again on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
     LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
     LOGIN_THROTTLE_MAX_PER_USERNAME = 5
     LOGIN_THROTTLE_MAX_PER_ADDRESS = 30

@@ -1,6 +1,7 @@
 """Request plumbing shared by every feature: sign-in loading, htmx parts, formatting, headers."""
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from flask import Flask, abort, make_response, redirect, render_template, request, session, url_for
@@ -98,11 +99,21 @@ def _refuse_nul_characters() -> None:
         abort_with(422, NUL_REFUSED)
 
 
+# The session cookie is signed and sent again at most this often, not with every answer: a session still
+# ends after PERMANENT_SESSION_LIFETIME without activity, give or take this minute.
+SESSION_RENEW_SECONDS = 60
+
+
 def _keep_session_alive() -> None:
-    # A permanent session is refreshed on each request, so it expires after inactivity only. A request
+    # A permanent session is renewed while it is used, so it expires after inactivity only. A request
     # that brought no session (Open311 clients, /healthz) is given none: no cookie to sign and send.
-    if session:
+    if not session:
+        return
+    if not session.permanent:
         session.permanent = True
+    now = int(time.time())
+    if not 0 <= now - session.get("_renewed", 0) < SESSION_RENEW_SECONDS:
+        session["_renewed"] = now
 
 
 def _layout_context() -> dict:

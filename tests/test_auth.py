@@ -188,3 +188,27 @@ def test_sign_ins_and_failures_are_audited(auth, make):
     auth.logout()
     entries = db.session.execute(select(AuditEntry.action, AuditEntry.username).order_by(AuditEntry.id)).all()
     assert entries == [("login_failed", "can.bo"), ("login", "can.bo"), ("logout", "can.bo")]
+
+
+def test_a_session_in_use_is_renewed_once_a_minute_and_ends_after_hours_without_activity(app, auth, make, monkeypatch):
+    import time
+
+    make.user("handler", username="can.bo")
+    assert auth.login("can.bo").status_code == 302
+    client = auth.client
+    assert client.get("/queue").status_code == 200
+    # Within the minute: the page is answered without signing and sending the cookie again.
+    assert "Set-Cookie" not in client.get("/queue").headers
+    started = time.time()
+    monkeypatch.setattr(time, "time", lambda: started + 61)
+    renewed = client.get("/queue")
+    assert renewed.status_code == 200 and "Expires=" in renewed.headers["Set-Cookie"], "the session was not renewed"
+    # Active for hours, renewed on the way: still signed in.
+    for hours in range(1, 12, 2):
+        monkeypatch.setattr(time, "time", lambda: started + hours * 3600)
+        assert client.get("/queue").status_code == 200, f"signed out after {hours} h of activity"
+    # Eight hours (PERMANENT_SESSION_LIFETIME) and a bit without a request: sign in again.
+    last = started + 11 * 3600
+    monkeypatch.setattr(time, "time", lambda: last + app.config["PERMANENT_SESSION_LIFETIME"] + 120)
+    response = client.get("/queue")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
