@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterable
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, case, false, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Select
@@ -471,6 +471,12 @@ def figures_for(root: Unit | None, period: Period, *, now: datetime, calendar: W
     return figures
 
 
+# Open, as the partial index ix_cases_open_due states it: the states written into the SQL, not bound, so
+# that the generic plan PostgreSQL adopts for a prepared statement still sees the index's predicate
+# (with bound states it read every case received in the period: 5.6 ms instead of 0.4 at 200,000).
+IS_OPEN = Case.state.in_(bindparam("open_states", tuple(OPEN_STATES), expanding=True, literal_execute=True))
+
+
 def monthly_figures(root: Unit, months: list[Period], *, now: datetime) -> list[Figures]:
     """`figures_for` of a unit's subtree for each of some calendar months, in two queries: the month
     roll-ups, and the open overdue cases by the month they were received."""
@@ -479,10 +485,11 @@ def monthly_figures(root: Unit, months: list[Period], *, now: datetime) -> list[
     rows = rollups.monthly(root.id, [month.first for month in months])
     result = {month.first: Figures.from_rollup(rows[month.first]) if month.first in rows else Figures()
               for month in months}
-    span = Period(min(month.first for month in months), max(month.last for month in months))
-    statement = (select(Case.received_at)
-                 .where(Case.state.in_(OPEN_STATES), Case.due_at < now, _scope(root, True), in_period(span),
-                        open_overdue_at(None, now=now)))
+    # All the subtree's open overdue cases (a few hundred at most), sorted into the months here: with the
+    # months' span in the SQL, the generic plan of the prepared statement read every case received in the
+    # span from (unit_id, received_at) instead of the open ones from ix_cases_unit_open_due (13 ms, not 0.4).
+    statement = select(Case.received_at).where(IS_OPEN, Case.due_at < now, _scope(root, True),
+                                               open_overdue_at(None, now=now))
     for received_at in db.session.scalars(statement):
         first = local_day(received_at).replace(day=1)
         if first in result:
@@ -494,7 +501,7 @@ def open_overdue_by_unit(where: ColumnElement[bool], period: Period, *, now: dat
     """Quá hạn chưa xử lý now, by the unit that holds the cases: counted from the open cases through
     the partial index `ix_cases_open_due` (the rule is `open_overdue_at`)."""
     statement = (select(Case.unit_id, func.count())
-                 .where(Case.state.in_(OPEN_STATES), Case.due_at < now, where, in_period(period),
+                 .where(IS_OPEN, Case.due_at < now, where, in_period(period),
                         open_overdue_at(None, now=now))
                  .group_by(Case.unit_id))
     return {unit_id: int(count) for unit_id, count in db.session.execute(statement)}
