@@ -159,6 +159,13 @@ def wants_part() -> bool:
     )
 
 
+def case_url_pattern(endpoint: str, **values) -> str:
+    """The address of `endpoint` for any case, "{}" standing for its code: a list links each of its rows
+    with `pattern.format(code)`, not a url_for per row (25 of them were a twentieth of a queue page).
+    Codes are letters, digits and a hyphen (`portal.domain.codes`), the same in a URL."""
+    return url_for(endpoint, code="CODE", **values).replace("CODE", "{}")
+
+
 def render_page_or_part(page: str, part: str, status: int = 200, **context):
     """The part for an htmx region request, the whole page otherwise; cached apart by HX-Request."""
     response = make_response(render_template(part if wants_part() else page, **context), status)

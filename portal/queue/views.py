@@ -24,7 +24,7 @@ from portal.models import Category, User
 from portal.models.case import PRIORITIES, RATINGS, SOURCES, STATES
 from portal.models.category import CASE_KINDS
 from portal.queue.forms import REGISTER_MAX_DAYS, QueueFilterForm, RegisterForm
-from portal.web import feature_required, render_page_or_part, wants_part
+from portal.web import case_url_pattern, feature_required, render_page_or_part, wants_part
 
 bp = Blueprint("queue", __name__)
 
@@ -188,7 +188,9 @@ def _context(form: QueueFilterForm, filters: QueueFilters) -> dict:
     row_action = ROW_ACTION_OF_ROLE.get(user.role)
     return {"form": form, "filters": filters, "queue": page, "now": now, "calendar": calendar,
             "office": is_office_queue(user), "handlers": handlers, "query": _query(filters, page.tab),
-            "row_action": row_action, "token": generate_csrf() if row_action else ""}
+            "row_action": row_action, "token": generate_csrf() if row_action else "",
+            "case_url": case_url_pattern("cases.detail"),
+            "action_url": case_url_pattern("queue.act", action=row_action) if row_action else ""}
 
 
 def _query(filters: QueueFilters, tab: str) -> dict:
