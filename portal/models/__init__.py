@@ -6,7 +6,7 @@ from portal.models.calendar import CalendarException
 from portal.models.call import Call
 from portal.models.case import Case, CaseEvent
 from portal.models.category import Category
-from portal.models.figure_rollup import figure_rollups, overdue_snapshots
+from portal.models.figure_rollup import figure_marks, figure_rollups, overdue_snapshots
 from portal.models.inspection import Inspection
 from portal.models.intake_request import ApiRateWindow, IntakeRequest
 from portal.models.login_attempt import LoginAttempt
@@ -37,6 +37,7 @@ __all__ = [
     "Unit",
     "User",
     "WardCentroid",
+    "figure_marks",
     "figure_rollups",
     "overdue_snapshots",
 ]

@@ -1,5 +1,5 @@
 """The compliance figures kept per unit subtree and per day and month (see portal.domain.rollups)."""
-from sqlalchemy import Column, Date, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Date, Integer, String, Table
 
 from portal.domain.rollups import count_columns
 from portal.extensions import db
@@ -21,4 +21,14 @@ overdue_snapshots = Table(
     Column("unit_id", Integer, primary_key=True, autoincrement=False),
     Column("day", Date, primary_key=True),  # open and overdue at the end of this day
     Column("open_overdue", Integer, nullable=False),
+)
+
+figure_marks = Table(
+    "figure_marks",
+    db.metadata,
+    # One row (id 1), bumped by triggers in the transaction of every write the compliance pages read
+    # (see portal.domain.freshness): whoever writes, a cached page is never served after it commits.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False, server_default="0"),
+    Column("units_version", BigInteger, nullable=False, server_default="0"),  # the units' tree alone
 )
