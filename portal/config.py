@@ -44,6 +44,10 @@ class Config:
     LOGIN_THROTTLE_MAX_PER_USERNAME = 5
     LOGIN_THROTTLE_MAX_PER_ADDRESS = 30
     PAGE_SIZE = 25
+    # Each worker keeps the compliance tables it drew (portal.compliance.cache): at most this many bytes,
+    # each at most this many seconds (it is dropped sooner, at once, when anything it shows changes).
+    COMPLIANCE_CACHE_BYTES = int(os.environ.get("COMPLIANCE_CACHE_BYTES", 8 * 1024 * 1024))
+    COMPLIANCE_CACHE_SECONDS = float(os.environ.get("COMPLIANCE_CACHE_SECONDS", 60))
 
 
 class ProductionConfig(Config):

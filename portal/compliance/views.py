@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import clock
-from portal.compliance import report
+from portal.compliance import cache, report
 from portal.compliance.chart import weekly_chart
 from portal.exports import Letter, LetterLine, Sheet, docx_response, local_naive, xlsx_response
 from portal.compliance.forms import PERIODS, FilterForm, InspectionForm, LetterForm, YearForm
-from portal.domain import access, audit, figures, inspections, rosters
+from portal.domain import access, audit, figures, freshness, inspections, rosters
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import LOCAL_TZ, day, moment, number
 from portal.domain.numbers import whole_number
@@ -26,6 +27,7 @@ from portal.models.case import STATES
 from portal.web import feature_required, render_page_or_part
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance")
+bp.record_once(lambda state: cache.init_app(state.app))
 
 OVERDUE_PAGE_SIZE = 50
 
@@ -133,51 +135,96 @@ def _scope_name(scope: Unit | None) -> str:
 @bp.route("")
 @feature_required("compliance")
 def index():
-    return _report(access.scope_root(current_user))
+    return _report(None)
 
 
 @bp.route("/units/<int:unit_id>")
 @feature_required("compliance")
 def unit(unit_id: int):
-    scope = _visible_unit(unit_id)
-    home = access.scope_root(current_user)
-    if home is not None and scope.id == home.id:
+    if unit_id == access.scope_root_id(current_user):
         return redirect(url_for("compliance.index", **request.args))
-    return _report(scope)
+    return _report(unit_id)
 
 
-def _report(scope: Unit | None):
+@dataclass(frozen=True)
+class ScopeRef:
+    """The scope as the kept report names it: plain values, no database session behind them."""
+
+    id: int
+    name: str
+
+
+def _report(unit_id: int | None):
+    """The report of a unit the URL names, or (None) of the user's scope. What it computes and draws
+    (figures, table, trend, a unit's months and inspections) is kept per worker (`cache`) under all it
+    depends on, and served again while the freshness mark says nothing it read has changed."""
     now = clock.now()
     today = _today(now)
-    launch = figures.launch_day()
     form = FilterForm(formdata=request.args)
-    context = dict(scope=scope, scope_name=_scope_name(scope), crumbs=_crumbs(scope), form=form, presets=PERIODS,
-                   columns=report.COLUMNS, groups=report.header_groups(), today=today)
-    if scope is not None:
-        context.update(_unit_history(scope, now, today, launch))
+    common = dict(form=form, presets=PERIODS, columns=report.COLUMNS, groups=report.header_groups(), today=today,
+                  now=now)
     if not form.validate():
+        scope = _visible_unit(unit_id) if unit_id is not None else access.scope_root(current_user)
         query = _read_query(FilterForm(formdata=None), today)
         return render_page_or_part("compliance/report.html", "compliance/_report.html", status=422,
-                                   query=query, table=None, **context)
+                                   query=query, total=None, **_page_context(scope, now, today, figures.launch_day()),
+                                   **common)
     query = _read_query(form, today)
-    calendar = load_calendar()
-    table = figures.table(scope, query.period, now=now, calendar=calendar)
+    mark = freshness.read(now)
+    # Everything the drawn report depends on besides the database: the page and unit (links), who
+    # asks (scope, crumbs, who may record inspections; access to the unit was checked when it was
+    # kept, and only a change to the units, which moves the mark, could change it), the period and
+    # order, and the day (presets, weeks ended, inspections due).
+    key = (request.endpoint, unit_id, current_user.role, current_user.unit_id, query.preset, query.period.first,
+           query.period.last, query.sort, query.descending, today)
+    kept = cache.current()
+    content = kept.get(key, mark, now)
+    if content is None:
+        scope = _visible_unit(unit_id) if unit_id is not None else access.scope_root(current_user)
+        content, size = _report_content(scope, query, now, today)
+        kept.put(key, mark, now, content, size)
+    context = dict(content)
+    if context["is_leaf"]:
+        # The overdue cases of a ward, with the time each is past due: read on every request.
+        scope = db.session.get(Unit, context["scope"].id)
+        context["overdue"] = db.session.scalars(figures.overdue_cases(scope, query.period, now=now)
+                                                .options(selectinload(Case.unit), selectinload(Case.handler))
+                                                .limit(OVERDUE_PAGE_SIZE)).all()
+        context["calendar"] = load_calendar()
+    return render_page_or_part("compliance/report.html", "compliance/_report.html", query=query, **context,
+                               **common)
+
+
+def _page_context(scope: Unit | None, now: datetime, today: date, launch: date | None) -> dict:
+    """What the page shows around the report: the scope, the crumbs, a unit's months and inspections."""
+    context = dict(scope=ScopeRef(scope.id, scope.name) if scope is not None else None,
+                   scope_name=_scope_name(scope), crumbs=_crumbs(scope), unit_sections="")
+    if scope is not None:
+        context["unit_sections"] = Markup(render_template(
+            "compliance/_unit_sections.html", scope=context["scope"], today=today,
+            **_unit_history(scope, now, today, launch)))
+    return context
+
+
+def _report_content(scope: Unit | None, query: Query, now: datetime, today: date) -> tuple[dict, int]:
+    """The report computed and drawn, as plain values and HTML (kept across requests and sessions),
+    and its size in bytes."""
+    launch = figures.launch_day()
+    table = figures.table(scope, query.period, now=now, calendar=load_calendar())
     lines = report.sort_lines(table.lines, query.sort, query.descending)
     is_leaf = scope is not None and not any(line.kind == "unit" for line in table.lines)
-    overdue = []
-    if is_leaf:
-        overdue = db.session.scalars(figures.overdue_cases(scope, query.period, now=now)
-                                     .options(selectinload(Case.unit), selectinload(Case.handler))
-                                     .limit(OVERDUE_PAGE_SIZE)).all()
     # Since launch, the table's total is every open overdue case of the scope: the week in progress.
     trend = figures.weekly_trend(scope, report.trend_weeks(query.period, launch), now=now,
                                  open_overdue_now=table.total.open_overdue if query.period.first is None else None)
-    return render_page_or_part(
-        "compliance/report.html", "compliance/_report.html", query=query, table=table, lines=lines,
-        cells=[report.cells(line.figures) for line in lines],
-        total=table.total, headline=report.headline(table.total),
-        period_label=report.period_label(query.period, launch), chart=weekly_chart(trend), trend=trend,
-        is_leaf=is_leaf, overdue=overdue, now=now, calendar=calendar, **context)
+    content = _page_context(scope, now, today, launch)
+    content.update(
+        total=table.total, headline=report.headline(table.total), period_label=report.period_label(query.period, launch),
+        is_leaf=is_leaf, trend_html=Markup(render_template("compliance/_trend.html", chart=weekly_chart(trend))),
+        table_html=Markup("") if is_leaf else Markup(render_template(
+            "compliance/_table.html", query=query, lines=lines, cells=[report.cells(line.figures) for line in lines],
+            total=table.total, columns=report.COLUMNS, groups=report.header_groups(), scope_name=content["scope_name"])))
+    size = sum(len(value.encode()) for value in (content["unit_sections"], content["trend_html"], content["table_html"]))
+    return content, size + 2048  # the figures, the names and the crumbs
 
 
 def _unit_history(scope: Unit, now: datetime, today: date, launch: date | None) -> dict:

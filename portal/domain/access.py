@@ -49,6 +49,13 @@ def scope_root(user: User) -> Unit | None:
     return user.unit
 
 
+def scope_root_id(user: User) -> int | None:
+    """The id of `scope_root(user)`, without loading the unit."""
+    if user.role in CITY_WIDE_ROLES:
+        return None
+    return user.unit_id
+
+
 def can_see_unit(user: User, unit: Unit) -> bool:
     """True when the unit is inside what the user may see (their unit, or their subtree for a chair)."""
     if user.role in CITY_WIDE_ROLES:
