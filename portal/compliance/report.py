@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from markupsafe import Markup
+
 from portal.domain import figures as f
 from portal.domain.formatting import day, number, percent
 from portal.domain.text import fold
@@ -62,9 +64,12 @@ COLUMNS = (
 )
 
 
-def cells(figures: f.Figures) -> list[tuple[str, str]]:
-    """A line's cells as the table shows them: (column key, text), formatted once in Python."""
-    return [(column.key, column.display(figures)) for column in COLUMNS]
+def cells(figures: f.Figures) -> Markup:
+    """A line's cells as the table shows them, written once in Python: a table of 56 lines has 900 of
+    them. Safe as written: the keys are ours, and the texts are numbers formatted by `display`."""
+    return Markup("".join([f'<td class="num" data-key="{column.key}">{column.display(figures)}</td>'
+                           for column in COLUMNS]))
+
 COLUMN_KEYS = {column.key for column in COLUMNS}
 DEFAULT_SORT = "name"
 

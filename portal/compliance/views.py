@@ -222,7 +222,7 @@ def _report_content(scope: Unit | None, query: Query, now: datetime, today: date
         is_leaf=is_leaf, trend_html=Markup(render_template("compliance/_trend.html", chart=weekly_chart(trend))),
         table_html=Markup("") if is_leaf else Markup(render_template(
             "compliance/_table.html", query=query, lines=lines, cells=[report.cells(line.figures) for line in lines],
-            total=table.total, columns=report.COLUMNS, groups=report.header_groups(), scope_name=content["scope_name"])))
+            total_cells=report.cells(table.total), columns=report.COLUMNS, groups=report.header_groups(), scope_name=content["scope_name"])))
     size = sum(len(value.encode()) for value in (content["unit_sections"], content["trend_html"], content["table_html"]))
     return content, size + 2048  # the figures, the names and the crumbs
 
