@@ -16,10 +16,11 @@ from portal.compliance import cache, report
 from portal.compliance.chart import weekly_chart
 from portal.exports import Letter, LetterLine, Sheet, docx_response, local_naive, xlsx_response
 from portal.compliance.forms import PERIODS, FilterForm, InspectionForm, LetterForm, YearForm
-from portal.domain import access, audit, figures, freshness, inspections, rosters
+from portal.domain import access, audit, figures, freshness, inspections, rosters, unit_tree
 from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import LOCAL_TZ, day, moment, number
 from portal.domain.numbers import whole_number
+from portal.domain.unit_tree import UnitRow, UnitTree
 from portal.errors import abort_with
 from portal.extensions import db
 from portal.models import Case, Inspection, Unit, User
@@ -102,20 +103,20 @@ def _read_query(form: FilterForm, today: date) -> Query:
                  form.end.data if preset == "custom" else None)
 
 
-def _crumbs(scope: Unit | None) -> list[tuple[str, str | None]]:
+def _crumbs(scope: Unit | UnitRow | None, tree: UnitTree | None = None) -> list[tuple[str, str | None]]:
     """Where the page sits: the city (for city-wide roles), then each unit down to this one."""
     crumbs: list[tuple[str, str | None]] = []
-    home = access.scope_root(current_user)
+    tree = tree or unit_tree.current()
+    home = tree.get(access.scope_root_id(current_user))
     if home is None:
         crumbs.append(("Toàn Thành phố", url_for("compliance.index")))
     if scope is None:
         return crumbs
-    city_root = figures.table_root(None)
+    city_root = figures.table_root(None, tree)
     ids = [int(part) for part in scope.path.strip("/").split("/") if part]
-    units = {unit.id: unit for unit in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     for unit_id in ids:
-        unit = units.get(unit_id)
-        if unit is None or not access.can_see_unit(current_user, unit):
+        unit = tree.get(unit_id)
+        if unit is None or not access.can_see_unit(current_user, unit, home):
             continue
         if home is None and city_root is not None and unit.id == city_root.id:
             continue  # the city's top unit is the city view itself
@@ -179,14 +180,16 @@ def _report(unit_id: int | None):
            query.period.last, query.sort, query.descending, today)
     kept = cache.current()
     content = kept.get(key, mark, now)
+    tree = None
     if content is None:
-        scope = _visible_unit(unit_id) if unit_id is not None else access.scope_root(current_user)
-        content, size = _report_content(scope, query, now, today)
+        tree = unit_tree.current(mark.units_version)
+        scope = _visible_row(tree, unit_id) if unit_id is not None else tree.get(access.scope_root_id(current_user))
+        content, size = _report_content(scope, query, now, today, tree)
         kept.put(key, mark, now, content, size)
     context = dict(content)
     if context["is_leaf"]:
         # The overdue cases of a ward, with the time each is past due: read on every request.
-        scope = db.session.get(Unit, context["scope"].id)
+        scope = (tree or unit_tree.current(mark.units_version)).get(context["scope"].id)
         context["overdue"] = db.session.scalars(figures.overdue_cases(scope, query.period, now=now)
                                                 .options(selectinload(Case.unit), selectinload(Case.handler))
                                                 .limit(OVERDUE_PAGE_SIZE)).all()
@@ -195,10 +198,19 @@ def _report(unit_id: int | None):
                                **common)
 
 
-def _page_context(scope: Unit | None, now: datetime, today: date, launch: date | None) -> dict:
+def _visible_row(tree: UnitTree, unit_id: int) -> UnitRow:
+    """`_visible_unit` from the unit tree: the unit's row if the user may see it; 404 otherwise."""
+    unit = tree.get(unit_id)
+    if unit is None or not access.can_see_unit(current_user, unit, tree.get(current_user.unit_id)):
+        abort(404)
+    return unit
+
+
+def _page_context(scope: Unit | UnitRow | None, now: datetime, today: date, launch: date | None,
+                  tree: UnitTree | None = None) -> dict:
     """What the page shows around the report: the scope, the crumbs, a unit's months and inspections."""
     context = dict(scope=ScopeRef(scope.id, scope.name) if scope is not None else None,
-                   scope_name=_scope_name(scope), crumbs=_crumbs(scope), unit_sections="")
+                   scope_name=_scope_name(scope), crumbs=_crumbs(scope, tree), unit_sections="")
     if scope is not None:
         context["unit_sections"] = Markup(render_template(
             "compliance/_unit_sections.html", scope=context["scope"], today=today,
@@ -206,17 +218,18 @@ def _page_context(scope: Unit | None, now: datetime, today: date, launch: date |
     return context
 
 
-def _report_content(scope: Unit | None, query: Query, now: datetime, today: date) -> tuple[dict, int]:
+def _report_content(scope: UnitRow | None, query: Query, now: datetime, today: date,
+                    tree: UnitTree) -> tuple[dict, int]:
     """The report computed and drawn, as plain values and HTML (kept across requests and sessions),
     and its size in bytes."""
     launch = figures.launch_day()
-    table = figures.table(scope, query.period, now=now, calendar=load_calendar())
+    table = figures.table(scope, query.period, now=now, tree=tree)
     lines = report.sort_lines(table.lines, query.sort, query.descending)
     is_leaf = scope is not None and not any(line.kind == "unit" for line in table.lines)
     # Since launch, the table's total is every open overdue case of the scope: the week in progress.
     trend = figures.weekly_trend(scope, report.trend_weeks(query.period, launch), now=now,
                                  open_overdue_now=table.total.open_overdue if query.period.first is None else None)
-    content = _page_context(scope, now, today, launch)
+    content = _page_context(scope, now, today, launch, tree)
     content.update(
         total=table.total, headline=report.headline(table.total), period_label=report.period_label(query.period, launch),
         is_leaf=is_leaf, trend_html=Markup(render_template("compliance/_trend.html", chart=weekly_chart(trend))),

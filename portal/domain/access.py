@@ -56,12 +56,13 @@ def scope_root_id(user: User) -> int | None:
     return user.unit_id
 
 
-def can_see_unit(user: User, unit: Unit) -> bool:
-    """True when the unit is inside what the user may see (their unit, or their subtree for a chair)."""
+def can_see_unit(user: User, unit: Unit, home: Unit | None = None) -> bool:
+    """True when the unit is inside what the user may see (their unit, or their subtree for a chair).
+    `home`: the user's unit when the caller has it already (a row of the unit tree, say)."""
     if user.role in CITY_WIDE_ROLES:
         return True
     if user.role == "chair":
-        return unit.is_within(user.unit)
+        return unit.is_within(home or user.unit)
     return unit.id == user.unit_id
 
 

@@ -44,8 +44,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Select
 
-from portal.domain import rollups
+from portal.domain import rollups, unit_tree
 from portal.domain.formatting import LOCAL_TZ
+from portal.domain.unit_tree import UnitRow, UnitTree
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
 from portal.models import Case, CaseEvent, Unit, User, overdue_snapshots
@@ -529,7 +530,7 @@ class Line:
     or (city-wide) the cases not routed yet."""
 
     kind: str  # "unit" | "own" | "unrouted"
-    unit: Unit | None
+    unit: UnitRow | None
     figures: Figures
     has_children: bool = False
 
@@ -544,33 +545,34 @@ class Line:
 
 @dataclass
 class Table:
-    root: Unit | None  # the unit whose lines these are; None: the city
+    root: UnitRow | None  # the unit whose lines these are; None: the city
     lines: list[Line]
     total: Figures
 
 
-def table_root(root: Unit | None) -> Unit | None:
+def table_root(root: Unit | UnitRow | None, tree: UnitTree | None = None) -> Unit | UnitRow | None:
     """The unit a table opens on: the city's single top unit when the scope is the whole city."""
     if root is not None:
         return root
-    tops = db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).limit(2)).all()
+    tops = (tree or unit_tree.current()).children(None)
     return tops[0] if len(tops) == 1 else None
 
 
-def table(scope: Unit | None, period: Period, *, now: datetime, calendar: WorkingCalendar | None = None) -> Table:
+def table(scope: Unit | UnitRow | None, period: Period, *, now: datetime, calendar: WorkingCalendar | None = None,
+          tree: UnitTree | None = None) -> Table:
     """The lines below a unit (or the city for None) with every figure: each child unit with its
     whole subtree, the unit's own cases, and city-wide the cases not routed yet. The total is the
     sum of the lines, which is the scope's own figures.
 
     Read from the roll-ups: one row per line (a child's subtree row; the unit's own cases are its
-    subtree less its children's), and the open overdue cases counted by the unit holding them."""
-    root = table_root(scope)
-    if root is None:
-        children = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)))
-        depth = 0
-    else:
-        children = list(db.session.scalars(root.children_query()))
-        depth = len(_path_ids(root.path))
+    subtree less its children's), and the open overdue cases counted by the unit holding them. The
+    units come from the unit tree (`tree`, or the one in force), as plain rows."""
+    tree = tree or unit_tree.current()
+    root = table_root(scope, tree)
+    if root is not None:
+        root = tree.get(root.id) or root
+    children = tree.children(root.id if root is not None else None)
+    depth = len(_path_ids(root.path)) if root is not None else 0
     keys = [child.id for child in children] + ([root.id] if root is not None else [])
     if scope is None:
         keys.append(rollups.UNROUTED_KEY)
@@ -587,25 +589,22 @@ def table(scope: Unit | None, period: Period, *, now: datetime, calendar: Workin
     # Open and overdue now, by the line that holds each unit's cases.
     overdue = open_overdue_by_unit(_scope(scope, True), period, now=now)
     if overdue:
-        paths = dict(db.session.execute(select(Unit.id, Unit.path).where(Unit.id.in_([k for k in overdue if k]))).all())
         for unit_id, count in overdue.items():
             if unit_id is UNROUTED:
                 unrouted.open_overdue += count
                 continue
-            ids = _path_ids(paths.get(unit_id, ""))
+            holder = tree.get(unit_id)
+            ids = _path_ids(holder.path if holder is not None else "")
             line = ids[depth] if len(ids) > depth else None
             if line in per_line:
                 per_line[line].open_overdue += count
 
-    with_children = set(db.session.scalars(
-        select(Unit.parent_id).where(Unit.parent_id.in_([child.id for child in children])).distinct()
-    )) if children else set()
     lines = []
     for child in children:
         figures = per_line[child.id]
         if not child.active and not figures.received and not figures.transferred_out:
             continue  # a retired unit with nothing in the period
-        lines.append(Line("unit", child, figures, has_children=child.id in with_children))
+        lines.append(Line("unit", child, figures, has_children=tree.has_children(child.id)))
     if root is not None and (per_line[None].received or per_line[None].transferred_out or per_line[None].open):
         lines.append(Line("own", root, per_line[None]))
     if scope is None and (unrouted.received or unrouted.open):
