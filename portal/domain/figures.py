@@ -672,9 +672,8 @@ def weekly_trend(scope: Unit | None, weeks: Iterable[Period], *, now: datetime,
     if not weeks:
         return []
     keys = _scope_keys(scope)
-    days = rollups.daily(keys, weeks[0].first, weeks[-1].last)
-    received_at = rollups.count_columns().index("received")
-    answered_at = rollups.count_columns().index("answered")
+    days = rollups.daily(keys, weeks[0].first, weeks[-1].last, ["received", "answered"])
+    received_at, answered_at = 0, 1
     ended = [week.last for week in weeks if day_start(week.last + timedelta(days=1)) <= now]
     recorded = open_overdue_at_day_ends(scope, ended, now=now)
     current = open_overdue_now  # the caller may have counted it already (the table since launch)

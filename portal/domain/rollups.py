@@ -272,9 +272,10 @@ def monthly(unit_key: int, months: list[date]) -> dict[date, list[int]]:
     return {_as_date(row[0]): [int(value) for value in row[1:]] for row in rows}
 
 
-def daily(unit_keys: list[int], first: date, last: date) -> dict[date, list[int]]:
-    """The day rows of some unit keys added together: {day: counts}."""
-    names = count_columns()
+def daily(unit_keys: list[int], first: date, last: date, names: list[str] | None = None) -> dict[date, list[int]]:
+    """The day rows of some unit keys added together: {day: counts} of the named columns (all of
+    `count_columns()` for None), in that order."""
+    names = names or count_columns()
     keys = ", ".join(str(int(key)) for key in unit_keys)
     statement = (f"SELECT day, {', '.join(f'SUM({name})' for name in names)} FROM figure_rollups "
                  f"WHERE unit_id IN ({keys}) AND grain = 'd' AND day BETWEEN :first AND :last GROUP BY day")
