@@ -5,7 +5,7 @@ the weekly trend as SVG, a unit's months and inspections); the same table is ask
 between two writes. An entry is kept under everything its content depends on (the key, made by the
 view: the page and unit, the user's role and unit, the period, the order, the day on Hanoi's
 calendar) with the freshness mark it was computed at (`portal.domain.freshness`), and served only
-while the mark's version is still the same and no open case's deadline has passed since. Entries are
+while the mark's version is still the same and no open case of its scope has passed its deadline since. Entries are
 dropped least recently used first when the total passes `COMPLIANCE_CACHE_BYTES`, and after
 `COMPLIANCE_CACHE_SECONDS` whatever happens (a bound on anything the mark would not see, such as a
 database restored from a backup under running workers).
@@ -30,6 +30,7 @@ DEFAULT_SECONDS = 60
 @dataclass(frozen=True)
 class Entry:
     mark: Mark  # the freshness mark read before the content was computed
+    until: datetime | None  # the next deadline of an open case of the scope: overdue figures move then
     stored_at: float  # time.monotonic()
     size: int  # bytes, as counted against the bound
     content: dict[str, Any]  # plain values and drawn HTML, never ORM objects (their session is gone)
@@ -51,21 +52,23 @@ class ReportCache:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if (entry.mark.version != mark.version or not entry.mark.holds_at(now)
+            if (entry.mark.version != mark.version or (entry.until is not None and now >= entry.until)
                     or time.monotonic() - entry.stored_at >= self.max_seconds):
                 self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry.content
 
-    def put(self, key: Hashable, mark: Mark, now: datetime, content: dict[str, Any], size: int) -> None:
-        """Keep content computed after reading `mark` (a deadline already passed at `now`: not kept)."""
-        if size > self.max_bytes or not mark.holds_at(now):
+    def put(self, key: Hashable, mark: Mark, now: datetime, content: dict[str, Any], size: int,
+            until: datetime | None) -> None:
+        """Keep content computed at `now` after reading `mark`, exact until the moment `until` (None: no
+        open deadline ahead)."""
+        if size > self.max_bytes or (until is not None and now >= until):
             return
         with self._lock:
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = Entry(mark, time.monotonic(), size, content)
+            self._entries[key] = Entry(mark, until, time.monotonic(), size, content)
             self._bytes += size
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))

@@ -171,7 +171,7 @@ def _report(unit_id: int | None):
                                    query=query, total=None, **_page_context(scope, now, today, figures.launch_day()),
                                    **common)
     query = _read_query(form, today)
-    mark = freshness.read(now)
+    mark = freshness.read()
     # Everything the drawn report depends on besides the database: the page and unit (links), who
     # asks (scope, crumbs, who may record inspections; access to the unit was checked when it was
     # kept, and only a change to the units, which moves the mark, could change it), the period and
@@ -185,7 +185,7 @@ def _report(unit_id: int | None):
         tree = unit_tree.current(mark.units_version)
         scope = _visible_row(tree, unit_id) if unit_id is not None else tree.get(access.scope_root_id(current_user))
         content, size = _report_content(scope, query, now, today, tree)
-        kept.put(key, mark, now, content, size)
+        kept.put(key, mark, now, content, size, until=freshness.next_deadline(scope, now))
     context = dict(content)
     if context["is_leaf"]:
         # The overdue cases of a ward, with the time each is past due: read on every request.

@@ -14,23 +14,23 @@ changed. Two things change it:
   earlier may commit later, after a reader has read the newest one.) SQLite has one writer at a time,
   and its triggers bump the row for each row written.
 - The clock. Whether an open case is overdue changes when its deadline passes, without any write:
-  the mark carries the next deadline of an open case (the earliest `due_at` not yet passed), after
-  which open-and-overdue figures computed before it are out of date.
+  figures computed at a moment hold until the next deadline of an open case of their scope (the
+  earliest `due_at` not yet passed, `next_deadline`), after which open-and-overdue is out of date.
 
 The mark is read before anything the page computes, so what the page shows is at least as new as the
-mark (a write committed in between only makes the page newer and the next mark higher).
+mark (a write committed in between only makes the page newer and the next mark higher); the next
+deadline may be read after the figures: a write in between moves the mark, and the kept page with it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select, text
 
 from portal.domain import rollups
 from portal.extensions import db
-from portal.models import Case, figure_marks
-from portal.models.types import UTCDateTime
+from portal.models import Case, Unit, figure_marks
 
 MARK_ROW = 1
 
@@ -52,27 +52,30 @@ WATCHED_WRITES = {
 class Mark:
     version: int  # every write the pages read
     units_version: int  # the units' tree
-    next_deadline: datetime | None  # the earliest deadline of an open case not yet passed (at `now`)
-
-    def holds_at(self, now: datetime) -> bool:
-        """False once an open case's deadline has passed since: its open-and-overdue figures moved."""
-        return self.next_deadline is None or now < self.next_deadline
 
 
-# Built once: SQLAlchemy keeps the compiled statement, psycopg prepares it. The open states are written
-# out as in the partial index `ix_cases_open_due`, so the planner can use it (a parameter list cannot).
+# Built once: SQLAlchemy keeps the compiled statement, psycopg prepares it.
 _VERSION = select(figure_marks.c.version).where(figure_marks.c.id == MARK_ROW).scalar_subquery()
 _UNITS_VERSION = select(figure_marks.c.units_version).where(figure_marks.c.id == MARK_ROW).scalar_subquery()
-_NEXT_DEADLINE = (select(func.min(Case.due_at))
-                  .where(text(f"cases.state IN {rollups.OPEN}"), Case.due_at >= bindparam("now", type_=UTCDateTime))
-                  .scalar_subquery())
-_MARK = select(_VERSION, _UNITS_VERSION, _NEXT_DEADLINE)
+_MARK = select(_VERSION, _UNITS_VERSION)
 
 
-def read(now: datetime) -> Mark:
+def read() -> Mark:
     """The mark now, in one statement (no row yet, on an empty database: version 0)."""
-    version, units_version, next_deadline = db.session.execute(_MARK, {"now": now}).one()
-    return Mark(version or 0, units_version or 0, next_deadline)
+    version, units_version = db.session.connection().execute(_MARK).one()
+    return Mark(version or 0, units_version or 0)
+
+
+def next_deadline(scope, now: datetime) -> datetime | None:
+    """The earliest deadline not passed yet (at or after `now`) of an open case a unit's subtree holds
+    (any open case, routed or not, for None): until then, no open case of the scope turns overdue.
+    The open states are written out as in the partial index `ix_cases_open_due`, so the planner
+    walks it from `now` (a parameter list would not match the index's condition)."""
+    statement = select(func.min(Case.due_at)).where(text(f"cases.state IN {rollups.OPEN}"), Case.due_at >= now)
+    if scope is not None:
+        statement = statement.where(Case.unit_id.in_(
+            select(Unit.id).where(Unit.path.startswith(scope.path, autoescape=True))))
+    return db.session.scalar(statement)
 
 
 def bump() -> None:

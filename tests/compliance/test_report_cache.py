@@ -140,6 +140,18 @@ def test_a_case_passing_its_deadline_counts_as_overdue_without_any_write(app, ma
     assert after == _computed_afresh(client, "/compliance")
 
 
+def test_a_deadline_passing_elsewhere_keeps_a_districts_report(app, make, city):
+    elsewhere = make.unit("UBND Quận Ba Đình", kind="district", parent=city["city"], code="Q001")
+    make.case(unit=elsewhere, state="in_progress", received_at=FIXED_NOW - timedelta(days=3),
+              due_at=FIXED_NOW + timedelta(hours=2))
+    client = signed_in_client(app, make.user("chair", city["dong_da"]))
+    _shown(client, "/compliance")  # records the week ends the trend shows (a write: the next one is kept)
+    before = _shown(client, "/compliance")
+    app.config["FIXED_NOW"] = FIXED_NOW + timedelta(hours=3)
+    assert _statements_of(client, "/compliance") == 2  # still the kept report
+    assert _shown(client, "/compliance").replace("16/11/2026 12:00", "16/11/2026 09:00") == before
+
+
 @pytest.mark.skipif(not IS_POSTGRES, reason="a second writer at the same time: PostgreSQL")
 def test_a_write_still_in_progress_shows_once_it_commits(app, make, city, office):
     client = signed_in_client(app, office)
@@ -159,7 +171,7 @@ def test_a_write_still_in_progress_shows_once_it_commits(app, make, city, office
 
 def test_the_mark_moves_with_each_kind_of_write(app, make, city, office):
     def version():
-        return freshness.read(FIXED_NOW).version
+        return freshness.read().version
 
     seen = [version()]
     writes = [
@@ -204,29 +216,30 @@ def test_an_inspector_keeps_the_record_button_a_city_officer_never_gets(app, mak
 
 def test_the_cache_drops_the_least_recently_used_past_its_bytes():
     kept = cache.ReportCache(max_bytes=250, max_seconds=60)
-    mark = freshness.Mark(1, 1, None)
+    mark = freshness.Mark(1, 1)
     for name in ("a", "b", "c"):
-        kept.put(name, mark, FIXED_NOW, {"name": name}, 100)
+        kept.put(name, mark, FIXED_NOW, {"name": name}, 100, until=None)
         if name == "b":
             assert kept.get("a", mark, FIXED_NOW) is not None  # "a" used: "b" is now the oldest
     assert kept.get("b", mark, FIXED_NOW) is None
     assert kept.get("a", mark, FIXED_NOW) == {"name": "a"} and kept.get("c", mark, FIXED_NOW) == {"name": "c"}
     assert kept.size == 200
-    kept.put("huge", mark, FIXED_NOW, {}, 251)
+    kept.put("huge", mark, FIXED_NOW, {}, 251, until=None)
     assert kept.get("huge", mark, FIXED_NOW) is None and kept.size == 200
 
 
-def test_the_cache_serves_nothing_older_than_its_age_or_its_mark():
-    mark = freshness.Mark(7, 1, datetime(2026, 11, 16, 5, 0, tzinfo=timezone.utc))
+def test_the_cache_serves_nothing_older_than_its_age_its_mark_or_the_next_deadline():
+    mark, deadline = freshness.Mark(7, 1), FIXED_NOW + timedelta(hours=3)
     kept = cache.ReportCache(max_bytes=1000, max_seconds=0)
-    kept.put("report", mark, FIXED_NOW, {}, 10)
+    kept.put("report", mark, FIXED_NOW, {}, 10, until=deadline)
     assert kept.get("report", mark, FIXED_NOW) is None
     kept = cache.ReportCache(max_bytes=1000, max_seconds=60)
-    kept.put("report", mark, FIXED_NOW, {}, 10)
-    assert kept.get("report", freshness.Mark(8, 1, mark.next_deadline), FIXED_NOW) is None
-    kept.put("report", mark, FIXED_NOW, {}, 10)
-    assert kept.get("report", mark, mark.next_deadline) is None
-    kept.put("report", mark, mark.next_deadline, {}, 10)  # already past: not kept
+    kept.put("report", mark, FIXED_NOW, {}, 10, until=deadline)
+    assert kept.get("report", mark, deadline - timedelta(seconds=1)) is not None
+    assert kept.get("report", freshness.Mark(8, 1), FIXED_NOW) is None
+    kept.put("report", mark, FIXED_NOW, {}, 10, until=deadline)
+    assert kept.get("report", mark, deadline) is None
+    kept.put("report", mark, deadline, {}, 10, until=deadline)  # already past: not kept
     assert len(kept) == 0
 
 
