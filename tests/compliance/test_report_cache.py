@@ -4,7 +4,7 @@ kept per scope and user; it stays within its bounds."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, text
