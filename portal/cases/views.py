@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm
+from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm, ShownForm
 from portal.domain import access, attachments, routing, workflow
 from portal.domain.attachments import MAX_FILE_BYTES
 from portal.domain.codes import normalize_code
@@ -153,13 +153,11 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
         if not available.intersection(group.actions):
             continue
         if kept and kept[0] == group.name:
-            form = kept[1]
+            form = ShownForm.kept(group, kept[1])
         else:
-            form = group.form(formdata=None, prefix=group.name)
-            form.version.data = str(case.version)
-            _defaults(group.name, form, case)
-        _choices(group.name, form, case)
+            form = ShownForm.fresh(group, case.version, _defaults(group.name, case))
         forms[group.name] = form
+    _choices(forms, case)
     if kept and kept[0] not in forms and alert is None:
         # The form sent is not one this user has on the page now: say what was wrong above the case.
         kept_form = kept[1]
@@ -216,27 +214,31 @@ def _back_to_queue() -> str | None:
     return queue_url
 
 
-def _defaults(name: str, form: ActionForm, case: Case) -> None:
-    if name == "answer":
-        form.answer.data = case.answer_draft
-    elif name == "review":
-        form.answer.data = case.answer_draft
-    elif name == "decision" and case.extension_proposed_due_at:
-        form.due_date.data = local(case.extension_proposed_due_at).date()
-    elif name == "route":
+def _defaults(name: str, case: Case) -> dict | None:
+    """What a group's fields start with on a new view of the case."""
+    if name in ("answer", "review"):
+        return {"answer": case.answer_draft}
+    if name == "decision" and case.extension_proposed_due_at:
+        return {"due_date": local(case.extension_proposed_due_at).date()}
+    if name == "route":
         suggested = routing.default_unit(case.category, case.ward)
-        form.unit.data = str(suggested.id) if suggested else ""
+        return {"unit": str(suggested.id) if suggested else ""}
+    return None
 
 
-def _choices(name: str, form: ActionForm, case: Case) -> None:
-    if name in ("route", "transfer"):
-        form.unit.choices = _unit_choices(exclude=case.unit_id)
-    elif name == "assign":
+def _choices(forms: dict[str, ShownForm], case: Case) -> None:
+    """The options of the select fields of the forms shown."""
+    if "route" in forms or "transfer" in forms:
+        units = _unit_choices(exclude=case.unit_id)
+        for name in ("route", "transfer"):
+            if name in forms:
+                forms[name].unit.choices = units
+    if "assign" in forms:
         staff = db.session.scalars(
             select(User).where(User.unit_id == case.unit_id, User.active, User.role.in_(("handler", "unit_lead")))
             .order_by(User.role, User.full_name)
         ).all()
-        form.handler.choices = [("", "— Chọn cán bộ —")] + [
+        forms["assign"].handler.choices = [("", "— Chọn cán bộ —")] + [
             (str(user.id), f"{user.full_name} ({user.role_label})") for user in staff if user.id != case.handler_id
         ]
 
