@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import joinedload, with_expression
 
 from portal import clock
 from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm, ShownForm
@@ -39,10 +39,12 @@ def get_case(code: str) -> Case:
     return case
 
 
-# Built once (SQLAlchemy keeps the compiled form): the case with its category and unit, which the page
-# and the access check always read, in the same query; its files.
+# Built once (SQLAlchemy keeps the compiled form): the case with its category, unit and handler, which
+# the page and the access check always read, and whether it has files, in the same query; its files.
 _CASE_BY_CODE = (select(Case).where(Case.code == bindparam("code"))
-                 .options(joinedload(Case.category), joinedload(Case.unit)))
+                 .options(joinedload(Case.category), joinedload(Case.unit), joinedload(Case.handler),
+                          with_expression(Case.has_files,
+                                          exists().where(Attachment.case_id == Case.id).correlate(Case))))
 _FILES = select(Attachment).where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id)
 
 
@@ -146,7 +148,8 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
     now = clock.now()
     user = current_user._get_current_object()
     show_contact = access.can_see_contact(user, case)
-    files = db.session.scalars(_FILES, {"case_id": case.id}).all()
+    # has_files is None after a refresh (a refused POST): then ask.
+    files = db.session.scalars(_FILES, {"case_id": case.id}).all() if case.has_files is not False else []
     available = set(workflow.available_actions(user, case))
     forms = {}
     for group in ACTION_GROUPS.values():
@@ -164,11 +167,19 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
         alert = " ".join([*kept_form.form_errors, *(error for f in kept_form for error in f.errors)]) or None
     return render_page_or_part(
         "cases/detail.html", "cases/_case.html", status=status,
-        case=case, timeline=_timeline(case, show_contact), files=files, now=now, calendar=load_calendar(),
+        case=case, timeline=_timeline(case, show_contact), files=files, now=now, calendar=_calendar_if_running(case),
         show_contact=show_contact,
         forms=forms, groups=ACTION_GROUPS, available=available, alert=alert, notice=notice,
         open_group=open_group, file_hint=FILE_HINT, back_url=_back_to_queue(),
     )
+
+
+def _calendar_if_running(case: Case):
+    """The working calendar when the page counts the time left (an open case with a deadline, not
+    paused); other pages never read it, so they skip its query."""
+    if case.is_open and case.due_at and case.state != "paused":
+        return load_calendar()
+    return None
 
 
 @dataclass(frozen=True, slots=True)
