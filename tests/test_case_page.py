@@ -57,3 +57,64 @@ def test_case_page_needs_sign_in(client, make, places):
     case = make.case(unit=places["ward"])
     response = client.get(f"/cases/{case.code}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# The case page writes its action forms as plain markup (templates/cases/_field_markup.html) while POSTs
+# are read by the WTForms classes: what a user sees must stay what those classes would render.
+
+def _csrf(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+@pytest.mark.parametrize("role, state", [("handler", "in_progress"), ("unit_lead", "in_progress"),
+                                         ("handler", "assigned"), ("unit_lead", "answered")])
+def test_every_action_field_shows_its_label_name_and_attributes_as_its_form_class_renders_them(
+        app, make, places, role, state):
+    from portal.cases.forms import ACTION_GROUPS
+
+    case = make.case(unit=places["ward"], state=state)
+    html = signed_in_client(app, make.user(role, places["ward"])).get(f"/cases/{case.code}").get_data(as_text=True)
+    shown = [name for name in ACTION_GROUPS if f'id="action-{name}"' in html]
+    assert shown, "the page shows no action"
+    checked = 0
+    with app.test_request_context():
+        for name in shown:
+            form = ACTION_GROUPS[name].form(formdata=None, prefix=name)
+            form.version.data = str(case.version)
+            assert f'id="{form.version.id}" name="{form.version.name}" type="hidden" value="{case.version}"' in html
+            for field in form:
+                if field.short_name == "version":
+                    continue
+                assert f"{field.label.text}</" in html, f"{field.name}: label missing"
+                assert f'name="{field.name}"' in html, f"{field.name}: not posted under its name"
+                if field.type in ("TextAreaField", "StringField", "DateField"):
+                    # The whole control as WTForms writes it: id, name, required, maxlength, placeholder, rows.
+                    if name in ("answer", "review"):
+                        field.data = case.answer_draft
+                    hint = f"{field.id}-hint"
+                    markup = field(aria_describedby=hint) if f'id="{hint}"' in html else field()
+                    assert str(markup) in html, f"{field.name}: markup differs from {type(form).__name__}"
+                    assert f'<label for="{field.id}">{field.label.text}</label>' in html
+                    checked += 1
+    assert checked
+
+
+def test_a_refused_post_shows_the_error_next_to_the_field_and_keeps_the_text(app, make, places):
+    handler = make.user("handler", places["ward"])
+    case = make.case(unit=places["ward"], state="in_progress", handler=handler)
+    client = signed_in_client(app, handler)
+    token = _csrf(client.get(f"/cases/{case.code}").get_data(as_text=True))
+    response = client.post(f"/cases/{case.code}/actions/pause",
+                           data={"csrf_token": token, "pause-version": str(case.version), "intent": "pause",
+                                 "pause-reason": "chờ <ảnh>"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    field = html.split('<label for="pause-reason">Lý do tạm dừng</label>')[1].split("</div>")[0]
+    assert 'aria-describedby="pause-reason-errors" aria-invalid="true" id="pause-reason" name="pause-reason"' in field
+    assert ">\r\nchờ &lt;ảnh&gt;</textarea>" in field
+    assert '<ul class="errors" id="pause-reason-errors"><li>Lý do quá ngắn' in field
+    assert 'id="action-pause" open' in html
+    # Nothing was saved: the case is still in progress, at the same version.
+    page = client.get(f"/cases/{case.code}").get_data(as_text=True)
+    assert "Đang xử lý" in page and f'name="pause-version" type="hidden" value="{case.version}"' in page

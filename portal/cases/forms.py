@@ -142,3 +142,128 @@ ACTION_GROUPS: dict[str, ActionGroup] = {g.name: g for g in (
     ActionGroup("transfer", "Chuyển đơn vị khác", TransferForm, ("transfer",)),
     ActionGroup("reject", "Từ chối tiếp nhận", RejectForm, ("reject",)),
 )}
+
+
+# -- what the page shows ------------------------------------------------------------------------
+# The case page shows a handful of these forms on every view but reads one only on a POST. Binding
+# WTForms classes and rendering them through their widgets was half of the page's template time, so the
+# page shows each form as plain markup (templates/cases/_action_fields.html) from a description read
+# once from the WTForms class; POSTs are still read and checked by the class, and a failed POST is
+# shown from the bound form, so names, ids, labels, flags and the user's text are the same either way.
+
+# What the plain markup renders for each kind of field; anything else on a field fails at start-up
+# rather than silently disappearing from the page.
+_SHOWN_KINDS = {
+    "TextAreaField": ("textarea", {"rows", "placeholder"}, {"required", "maxlength", "minlength"}),
+    "StringField": ("text", {"placeholder"}, {"required", "maxlength", "minlength"}),
+    "DateField": ("date", set(), {"required"}),
+    "MultipleFileField": ("file", {"accept"}, {"required"}),
+    "SelectField": ("select", set(), {"required"}),
+    "RadioField": ("radio", set(), {"required"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldShape:
+    """One field of an action form as WTForms would render it: name, id, label and attributes."""
+
+    name: str
+    id: str
+    label: str
+    kind: str
+    rows: int | None = None
+    placeholder: str | None = None
+    accept: str | None = None
+    required: bool = False
+    maxlength: int | None = None
+    minlength: int | None = None
+    choices: tuple[tuple[str, str], ...] = ()  # a radio field's fixed options
+
+
+@dataclass(slots=True)
+class ShownField:
+    """A field with what it shows now: `value` as the control's text, `data` as the chosen option."""
+
+    shape: FieldShape
+    value: str = ""
+    data: str | None = None
+    errors: tuple[str, ...] | list[str] = ()
+    choices: list | dict = ()  # a select's options, set by the view
+
+
+class ShownForm:
+    """An action form as the page shows it: the version the user saw, the form's own errors and each
+    field by name (`form.answer`), for templates/cases/_action_fields.html."""
+
+    __slots__ = ("version", "form_errors", "fields")
+
+    def __init__(self, version: str, fields: dict[str, ShownField], form_errors: list[str] | None = None):
+        self.version = version
+        self.fields = fields
+        self.form_errors = form_errors or []
+
+    def __getattr__(self, name: str) -> ShownField:
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @classmethod
+    def fresh(cls, group: ActionGroup, version: int, data: dict[str, object] | None = None) -> ShownForm:
+        """The form as a new view shows it, with `data` as the fields' starting values."""
+        data = data or {}
+        fields = {}
+        for shape in shapes_of(group):
+            value = data.get(shape.name.removeprefix(group.name + "-"))
+            if shape.kind in ("select", "radio"):
+                fields[shape.name.removeprefix(group.name + "-")] = ShownField(shape, data=value)
+            else:
+                shown = value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value
+                fields[shape.name.removeprefix(group.name + "-")] = ShownField(
+                    shape, value="" if shown is None else str(shown))
+        return cls(str(version), fields)
+
+    @classmethod
+    def kept(cls, group: ActionGroup, form: ActionForm) -> ShownForm:
+        """The form a POST was read into, shown again with the user's values and its errors."""
+        fields = {}
+        for shape in shapes_of(group):
+            name = shape.name.removeprefix(group.name + "-")
+            bound = form[name]
+            if shape.kind in ("select", "radio"):
+                fields[name] = ShownField(shape, data=bound.data, errors=list(bound.errors))
+            elif shape.kind == "file":
+                fields[name] = ShownField(shape, errors=list(bound.errors))
+            else:
+                fields[name] = ShownField(shape, value=bound._value(), errors=list(bound.errors))
+        return cls(form.version.data, fields, list(form.form_errors))
+
+
+_SHAPES: dict[str, tuple[FieldShape, ...]] = {}
+
+
+def shapes_of(group: ActionGroup) -> tuple[FieldShape, ...]:
+    """The fields of a group's form (its version aside), read once from a bound WTForms form."""
+    shapes = _SHAPES.get(group.name)
+    if shapes is None:
+        form = group.form(formdata=None, prefix=group.name)
+        shapes = _SHAPES[group.name] = tuple(_shape(field) for field in form if field.short_name != "version")
+    return shapes
+
+
+def _shape(field) -> FieldShape:
+    kind, attributes, flags = _SHOWN_KINDS[field.type]
+    render_kw = dict(field.render_kw or {})
+    shown_flags = {name: getattr(field.flags, name) for name in dir(field.flags)
+                   if name in ("required", "maxlength", "minlength", "disabled", "readonly", "pattern", "min", "max",
+                               "step", "accept")}
+    unknown = (set(render_kw) - attributes) | (set(shown_flags) - flags)
+    if unknown:
+        raise TypeError(f"{field.name}: the case page's plain markup does not render {sorted(unknown)}")
+    return FieldShape(
+        name=field.name, id=field.id, label=field.label.text, kind=kind,
+        rows=render_kw.get("rows"), placeholder=render_kw.get("placeholder"), accept=render_kw.get("accept"),
+        required=bool(shown_flags.get("required")), maxlength=shown_flags.get("maxlength"),
+        minlength=shown_flags.get("minlength"),
+        choices=tuple((str(option.data), option.label.text) for option in field) if kind == "radio" else (),
+    )

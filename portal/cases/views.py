@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import joinedload, with_expression
 
 from portal import clock
-from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm
+from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm, ShownForm
 from portal.domain import access, attachments, routing, workflow
 from portal.domain.attachments import MAX_FILE_BYTES
 from portal.domain.codes import normalize_code
@@ -39,10 +39,12 @@ def get_case(code: str) -> Case:
     return case
 
 
-# Built once (SQLAlchemy keeps the compiled form): the case with its category and unit, which the page
-# and the access check always read, in the same query; its files.
+# Built once (SQLAlchemy keeps the compiled form): the case with its category, unit and handler, which
+# the page and the access check always read, and whether it has files, in the same query; its files.
 _CASE_BY_CODE = (select(Case).where(Case.code == bindparam("code"))
-                 .options(joinedload(Case.category), joinedload(Case.unit)))
+                 .options(joinedload(Case.category), joinedload(Case.unit), joinedload(Case.handler),
+                          with_expression(Case.has_files,
+                                          exists().where(Attachment.case_id == Case.id).correlate(Case))))
 _FILES = select(Attachment).where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id)
 
 
@@ -146,31 +148,38 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
     now = clock.now()
     user = current_user._get_current_object()
     show_contact = access.can_see_contact(user, case)
-    files = db.session.scalars(_FILES, {"case_id": case.id}).all()
+    # has_files is None after a refresh (a refused POST): then ask.
+    files = db.session.scalars(_FILES, {"case_id": case.id}).all() if case.has_files is not False else []
     available = set(workflow.available_actions(user, case))
     forms = {}
     for group in ACTION_GROUPS.values():
         if not available.intersection(group.actions):
             continue
         if kept and kept[0] == group.name:
-            form = kept[1]
+            form = ShownForm.kept(group, kept[1])
         else:
-            form = group.form(formdata=None, prefix=group.name)
-            form.version.data = str(case.version)
-            _defaults(group.name, form, case)
-        _choices(group.name, form, case)
+            form = ShownForm.fresh(group, case.version, _defaults(group.name, case))
         forms[group.name] = form
+    _choices(forms, case)
     if kept and kept[0] not in forms and alert is None:
         # The form sent is not one this user has on the page now: say what was wrong above the case.
         kept_form = kept[1]
         alert = " ".join([*kept_form.form_errors, *(error for f in kept_form for error in f.errors)]) or None
     return render_page_or_part(
         "cases/detail.html", "cases/_case.html", status=status,
-        case=case, timeline=_timeline(case, show_contact), files=files, now=now, calendar=load_calendar(),
+        case=case, timeline=_timeline(case, show_contact), files=files, now=now, calendar=_calendar_if_running(case),
         show_contact=show_contact,
         forms=forms, groups=ACTION_GROUPS, available=available, alert=alert, notice=notice,
         open_group=open_group, file_hint=FILE_HINT, back_url=_back_to_queue(),
     )
+
+
+def _calendar_if_running(case: Case):
+    """The working calendar when the page counts the time left (an open case with a deadline, not
+    paused); other pages never read it, so they skip its query."""
+    if case.is_open and case.due_at and case.state != "paused":
+        return load_calendar()
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,27 +225,31 @@ def _back_to_queue() -> str | None:
     return queue_url
 
 
-def _defaults(name: str, form: ActionForm, case: Case) -> None:
-    if name == "answer":
-        form.answer.data = case.answer_draft
-    elif name == "review":
-        form.answer.data = case.answer_draft
-    elif name == "decision" and case.extension_proposed_due_at:
-        form.due_date.data = local(case.extension_proposed_due_at).date()
-    elif name == "route":
+def _defaults(name: str, case: Case) -> dict | None:
+    """What a group's fields start with on a new view of the case."""
+    if name in ("answer", "review"):
+        return {"answer": case.answer_draft}
+    if name == "decision" and case.extension_proposed_due_at:
+        return {"due_date": local(case.extension_proposed_due_at).date()}
+    if name == "route":
         suggested = routing.default_unit(case.category, case.ward)
-        form.unit.data = str(suggested.id) if suggested else ""
+        return {"unit": str(suggested.id) if suggested else ""}
+    return None
 
 
-def _choices(name: str, form: ActionForm, case: Case) -> None:
-    if name in ("route", "transfer"):
-        form.unit.choices = _unit_choices(exclude=case.unit_id)
-    elif name == "assign":
+def _choices(forms: dict[str, ShownForm], case: Case) -> None:
+    """The options of the select fields of the forms shown."""
+    if "route" in forms or "transfer" in forms:
+        units = _unit_choices(exclude=case.unit_id)
+        for name in ("route", "transfer"):
+            if name in forms:
+                forms[name].unit.choices = units
+    if "assign" in forms:
         staff = db.session.scalars(
             select(User).where(User.unit_id == case.unit_id, User.active, User.role.in_(("handler", "unit_lead")))
             .order_by(User.role, User.full_name)
         ).all()
-        form.handler.choices = [("", "— Chọn cán bộ —")] + [
+        forms["assign"].handler.choices = [("", "— Chọn cán bộ —")] + [
             (str(user.id), f"{user.full_name} ({user.role_label})") for user in staff if user.id != case.handler_id
         ]
 

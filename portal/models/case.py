@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Index, String, Text, event, false, inspect, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
@@ -151,6 +151,9 @@ class Case(db.Model):
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
     extension_requested_by: Mapped[User | None] = relationship(foreign_keys=[extension_requested_by_id])
     duplicate_of: Mapped[Case | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
+    # Whether the case has files, when the query that loaded it asked (None otherwise): the case page
+    # reads its files only when there are some.
+    has_files: Mapped[bool | None] = query_expression()
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", viewonly=True
     )
