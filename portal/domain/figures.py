@@ -739,7 +739,21 @@ def record_day_ends(days: list[date], *, now: datetime) -> dict[date, dict[int, 
         return {}
     moments = [select(literal(day).label("day"), literal(day_start(day + timedelta(days=1)), UTCDateTime).label("moment"))
                for day in days]
-    day_ends = (moments[0].union_all(*moments[1:]) if len(moments) > 1 else moments[0]).subquery("day_ends")
+    def unsettled(moment):
+        # Answered or closed by then: not open at the moment (the rule's own first test), never counted.
+        return ~func.coalesce(or_(and_(Case.state == "closed", Case.closed_at <= moment),
+                                  and_(Case.state == "answered", Case.answered_at <= moment)), false())
+
+    if db.engine.dialect.name == "postgresql":
+        # For each case, the day ends after its deadline (LATERAL): one pass over the cases, where a plain
+        # join read a range of the received_at index for each day end (46 s rather than a few at 1M cases).
+        moments = [each.where(Case.received_at < each.selected_columns.moment, Case.due_at < each.selected_columns.moment,
+                              unsettled(each.selected_columns.moment)).correlate(Case) for each in moments]
+        day_ends = (moments[0].union_all(*moments[1:]) if len(moments) > 1 else moments[0]).lateral("day_ends")
+        joined = true()
+    else:
+        day_ends = (moments[0].union_all(*moments[1:]) if len(moments) > 1 else moments[0]).subquery("day_ends")
+        joined = and_(Case.received_at < day_ends.c.moment, Case.due_at < day_ends.c.moment, unsettled(day_ends.c.moment))
     moment = day_ends.c.moment
     # Answered or closed by its deadline: settled at every later moment, never open overdue (a shortcut
     # the rule itself would take, so it changes no count; it spares joining most cases to every day).
@@ -747,7 +761,7 @@ def record_day_ends(days: list[date], *, now: datetime) -> dict[date, dict[int, 
                           and_(Case.state == "closed", Case.closed_at <= Case.due_at))
     statement = (select(day_ends.c.day, Case.unit_id, _sum(open_overdue_at(moment, now=now)))
                  .select_from(Case)
-                 .join(day_ends, and_(Case.received_at < moment, Case.due_at < moment))
+                 .join(day_ends, joined)
                  .where(Case.due_at < literal(day_start(days[-1] + timedelta(days=1)), UTCDateTime),
                         ~func.coalesce(settled_in_time, false()))
                  .group_by(day_ends.c.day, Case.unit_id))
