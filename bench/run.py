@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--only", nargs="*", metavar="ENDPOINT",
                         help="drive only these endpoints (and /healthz, the floor); skips the export")
+    parser.add_argument("--seed-only", action="store_true", help="seed (and record the week ends), then stop")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
 
@@ -58,6 +59,8 @@ def main() -> None:
             raise SystemExit("seeding failed")
         seeded = json.loads(completed.stdout.strip().splitlines()[-1])
         seed_seconds, snapshot_seconds = seeded["seed_seconds"], seeded.get("snapshot_seconds")
+    if args.seed_only:
+        return
 
     targets = json.loads(subprocess.run([str(VENV_BIN / "python"), "-m", "bench.targets"], env=env, cwd=ROOT,
                                         capture_output=True, text=True, check=True).stdout)
