@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock
 from portal.admin import forms, queries
 from portal.domain import accounts, calendar_exceptions, category_settings, client_keys, units as unit_rules
-from portal.domain.deadlines import load_calendar
+from portal.domain.deadlines import forget_shown_calendar, load_calendar
 from portal.domain.formatting import local
 from portal.domain.numbers import whole_number
 from portal.errors import abort_with
@@ -473,6 +473,7 @@ def calendar():
             exception = calendar_exceptions.declare(form.day.data, form.kind.data, form.note.data,
                                                     actor=current_user, now=now, address=_address())
             db.session.commit()
+            forget_shown_calendar()
         except calendar_exceptions.CalendarError as refused:
             db.session.rollback()
             form.add_error(refused.field, refused.message)
@@ -493,6 +494,7 @@ def calendar_remove(exception_id: int):
     day, kind = exception.day, exception.kind
     calendar_exceptions.remove(exception, actor=current_user, now=clock.now(), address=_address())
     db.session.commit()
+    forget_shown_calendar()
     flash(f"Đã xóa khai báo {EXCEPTION_KINDS.get(kind, kind).lower()} {day:%d/%m/%Y}.", "success")
     return redirect(url_for("admin.calendar", year=day.year))
 

@@ -15,7 +15,7 @@ from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm, ShownForm
 from portal.domain import access, attachments, routing, workflow
 from portal.domain.attachments import MAX_FILE_BYTES
 from portal.domain.codes import normalize_code
-from portal.domain.deadlines import load_calendar
+from portal.domain.deadlines import load_calendar, shown_calendar
 from portal.domain.formatting import local, moment
 from portal.errors import abort_with, error_response
 from portal.extensions import db
@@ -178,7 +178,7 @@ def _calendar_if_running(case: Case):
     """The working calendar when the page counts the time left (an open case with a deadline, not
     paused); other pages never read it, so they skip its query."""
     if case.is_open and case.due_at and case.state != "paused":
-        return load_calendar()
+        return shown_calendar()
     return None
 
 

@@ -1,9 +1,11 @@
 """Deadlines of cases: the city's working calendar and each category's processing time."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.domain.working_time import WorkingCalendar, due_at
@@ -20,6 +22,28 @@ def load_calendar() -> WorkingCalendar:
 
 # Read on every page that shows a deadline: built once (SQLAlchemy keeps its compiled form).
 _EXCEPTIONS = select(CalendarException.day, CalendarException.kind)
+
+# How old the calendar a page shows the time left with may be (see shown_calendar).
+SHOWN_CALENDAR_SECONDS = 10.0
+_SHOWN = "portal_shown_calendar"  # in the app's extensions: (time.monotonic() when read, the calendar)
+
+
+def shown_calendar() -> WorkingCalendar:
+    """The working calendar for showing the working time left on a list or a case page: read at most
+    once every SHOWN_CALENDAR_SECONDS in each worker (a day off the administrator declares shows in
+    every worker within that time, in the worker that recorded it at once). Deadlines are never
+    computed with it: every write reads the calendar in force with load_calendar()."""
+    kept = current_app.extensions.get(_SHOWN)
+    if kept is not None and 0 <= time.monotonic() - kept[0] < SHOWN_CALENDAR_SECONDS:
+        return kept[1]
+    calendar = load_calendar()
+    current_app.extensions[_SHOWN] = (time.monotonic(), calendar)  # one tuple: threads see it whole
+    return calendar
+
+
+def forget_shown_calendar() -> None:
+    """After a change to the exceptions: the next page this worker shows reads them again."""
+    current_app.extensions.pop(_SHOWN, None)
 
 
 @lru_cache(maxsize=8)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from portal.domain import calendar_exceptions
+from portal.domain import calendar_exceptions, deadlines
 from portal.domain.deadlines import load_calendar
 from portal.domain.working_time import TZ, due_at
 from portal.extensions import db
@@ -92,3 +92,28 @@ def test_the_overview_counts_the_working_days_of_the_year(app):
 def test_the_form_is_answered_on_the_year_of_the_refused_day(admin_client):
     response = declare(admin_client, "03/01/2027", "day_off")  # a Sunday
     assert response.status_code == 422 and "Lịch làm việc năm 2027" in text_of(response)
+
+
+def test_pages_show_the_time_left_with_a_calendar_at_most_ten_seconds_old(admin_client, monkeypatch):
+    """What a list or a case page counts the time left with: a day off declared in this worker shows at
+    once; one another worker declared (written straight to the table here) within SHOWN_CALENDAR_SECONDS."""
+    clock = [1000.0]
+    monkeypatch.setattr(deadlines.time, "monotonic", lambda: clock[0])
+    monday = date(2026, 11, 23)
+    assert deadlines.shown_calendar().is_working_day(monday)
+    declare(admin_client, "23/11/2026")
+    assert not deadlines.shown_calendar().is_working_day(monday)  # forgotten by the worker that recorded it
+
+    db.session.delete(db.session.scalar(select(CalendarException)))  # removed by "another worker"
+    db.session.commit()
+    clock[0] += deadlines.SHOWN_CALENDAR_SECONDS - 0.5
+    assert not deadlines.shown_calendar().is_working_day(monday)  # still the calendar read 9.5 s ago
+    clock[0] += 0.5
+    assert deadlines.shown_calendar().is_working_day(monday)
+    # Deadlines are computed with the calendar in force, never the one kept for showing.
+    declare(admin_client, "23/11/2026")
+    assert not deadlines.shown_calendar().is_working_day(monday)
+    db.session.delete(db.session.scalar(select(CalendarException)))
+    db.session.commit()
+    assert not deadlines.shown_calendar().is_working_day(monday)
+    assert load_calendar().is_working_day(monday)
