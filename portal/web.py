@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from flask import Flask, abort, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -164,6 +165,13 @@ def case_url_pattern(endpoint: str, **values) -> str:
     with `pattern.format(code)`, not a url_for per row (25 of them were a twentieth of a queue page).
     Codes are letters, digits and a hyphen (`portal.domain.codes`), the same in a URL."""
     return url_for(endpoint, code="CODE", **values).replace("CODE", "{}")
+
+
+def link_with_query(base: str, args: dict) -> str:
+    """`base` with `args` as its query string (None values left out), encoded as url_for encodes them:
+    links that differ only in their query (a list's tabs and pages) need one url_for between them."""
+    query = urlencode([(key, value) for key, value in args.items() if value is not None], safe="!$'()*,/:;?@")
+    return f"{base}?{query}" if query else base
 
 
 def render_page_or_part(page: str, part: str, status: int = 200, **context):

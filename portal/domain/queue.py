@@ -146,17 +146,19 @@ def queue_page(user: User, filters: QueueFilters, now: datetime, page_size: int,
     calendar = calendar or load_calendar()
     conditions = _filter_conditions(user, filters, now)
     office = is_office_queue(user)
+    # Plain rows: the statements run on the session's connection, past the ORM's handling of results.
+    connection = db.session.connection()
     if office:
         tabs = OFFICE_TABS
         tab = filters.tab if filters.tab in tabs else "received"
-        received, extensions = db.session.execute(_where(_OFFICE_COUNTS, conditions)).one()
+        received, extensions = connection.execute(_where(_OFFICE_COUNTS, conditions)).one()
         counts = {"received": int(received), "extensions": int(extensions)}
         params = {}
     else:
         tabs = UNIT_TABS
         tab = filters.tab if filters.tab in tabs else "open"
         params = {"unit_id": user.unit_id}
-        by_state = dict(db.session.execute(_unit_counts(conditions) if conditions else _UNIT_COUNTS, params).all())
+        by_state = dict(connection.execute(_unit_counts(conditions) if conditions else _UNIT_COUNTS, params).all())
         counts = {name: by_state.get(name, 0) for name in tabs if name != "open"}
         counts["open"] = sum(by_state.get(state, 0) for state in OPEN_TAB_STATES)
     total = counts[tab]
@@ -165,7 +167,7 @@ def queue_page(user: User, filters: QueueFilters, now: datetime, page_size: int,
     rows = []
     if total:
         statement = _page(*_TAB_WHERE[tab], *conditions, with_unit=office) if conditions else _PAGES[tab]
-        records = db.session.execute(statement, {**params, "limit": page_size, "offset": (page - 1) * page_size})
+        records = connection.execute(statement, {**params, "limit": page_size, "offset": (page - 1) * page_size})
         own_unit = None if office else user.unit.name
         rows = [_row(record, record.category_name, record.handler_name, record.unit_name if office else own_unit,
                      now, calendar) for record in records]

@@ -13,7 +13,7 @@ from portal import clock
 from portal.cases.views import get_case
 from portal.domain import audit, workflow
 from portal.domain import queue as queue_rules
-from portal.domain.deadlines import load_calendar
+from portal.domain.deadlines import load_calendar, shown_calendar
 from portal.domain.formatting import day, local, moment
 from portal.domain.numbers import whole_number
 from portal.domain.queue import QueueFilters, is_office_queue, queue_page
@@ -24,7 +24,8 @@ from portal.models import Category, User
 from portal.models.case import PRIORITIES, RATINGS, SOURCES, STATES
 from portal.models.category import CASE_KINDS
 from portal.queue.forms import REGISTER_MAX_DAYS, QueueFilterForm, RegisterForm
-from portal.web import case_url_pattern, feature_required, render_page_or_part, wants_part
+from portal.queue.rows import rows_html
+from portal.web import case_url_pattern, feature_required, link_with_query, render_page_or_part, wants_part
 
 bp = Blueprint("queue", __name__)
 
@@ -47,7 +48,7 @@ def index():
     if wants_part():
         # The address bar gets the tidy URL (no empty fields), which reloads as the same page.
         page = context["queue"].page
-        response.headers["HX-Push-Url"] = url_for("queue.index", **context["query"], **({"page": page} if page > 1 else {}))
+        response.headers["HX-Push-Url"] = context["queue_url"](**({"page": page} if page > 1 else {}))
     return response
 
 
@@ -150,9 +151,8 @@ def act(code: str, action: str):
     form, filters = _filters(request.form, with_choices=False)  # the row's form includes the queue's filters
     context = _context(form, filters)
     row = queue_rules.row_of_case(case, context["now"], context["calendar"])
-    response = make_response(render_template("queue/_row_update.html", row=row, notice=notice, alert=alert,
-                                             **context), status)
-    return response
+    context["rows_html"] = _rows_html(context, [row], notice=notice, alert=alert)
+    return make_response(render_template("queue/_row_update.html", **context), status)
 
 
 def _filters(source, with_choices: bool = True) -> tuple[QueueFilterForm, QueueFilters]:
@@ -174,7 +174,7 @@ def _filters(source, with_choices: bool = True) -> tuple[QueueFilterForm, QueueF
 
 def _context(form: QueueFilterForm, filters: QueueFilters) -> dict:
     now = clock.now()
-    calendar = load_calendar()
+    calendar = shown_calendar()
     user = current_user._get_current_object()
     page = queue_page(user, filters, now, current_app.config["PAGE_SIZE"], calendar)
     handlers = []
@@ -186,11 +186,23 @@ def _context(form: QueueFilterForm, filters: QueueFilters) -> dict:
         ).all()
     # Asked once here rather than on every row: the role's quick action and the form token.
     row_action = ROW_ACTION_OF_ROLE.get(user.role)
-    return {"form": form, "filters": filters, "queue": page, "now": now, "calendar": calendar,
-            "office": is_office_queue(user), "handlers": handlers, "query": _query(filters, page.tab),
-            "row_action": row_action, "token": generate_csrf() if row_action else "",
-            "case_url": case_url_pattern("cases.detail"),
-            "action_url": case_url_pattern("queue.act", action=row_action) if row_action else ""}
+    query = _query(filters, page.tab)
+    base = url_for("queue.index")
+    context = {"form": form, "filters": filters, "queue": page, "now": now, "calendar": calendar,
+               "office": is_office_queue(user), "handlers": handlers, "query": query,
+               # This list with other query args (a tab, a page): one url_for for all its links.
+               "queue_url": lambda **changes: link_with_query(base, {**query, **changes}),
+               "row_action": row_action, "token": generate_csrf() if row_action else "",
+               "case_url": case_url_pattern("cases.detail"),
+               "action_url": case_url_pattern("queue.act", action=row_action) if row_action else ""}
+    context["rows_html"] = _rows_html(context, page.cases)
+    return context
+
+
+def _rows_html(context: dict, rows: list, notice: str | None = None, alert: str | None = None):
+    return rows_html(rows, office=context["office"], case_url=context["case_url"], row_action=context["row_action"],
+                     action_url=context["action_url"], token=context["token"], handlers=context["handlers"],
+                     notice=notice, alert=alert)
 
 
 def _query(filters: QueueFilters, tab: str) -> dict:
