@@ -40,6 +40,7 @@ def index():
     # The filter form is drawn on the full page only; an htmx part is the results alone.
     form, filters = _filters(request.args, with_choices=not wants_part())
     context = _context(form, filters)
+    context["rows_html"] = _rows_html(context, context["queue"].cases)
     if not wants_part():
         # The register form starts at this month so far (as the export does when given no days).
         today = local(context["now"]).date()
@@ -188,18 +189,17 @@ def _context(form: QueueFilterForm, filters: QueueFilters) -> dict:
     row_action = ROW_ACTION_OF_ROLE.get(user.role)
     query = _query(filters, page.tab)
     base = url_for("queue.index")
-    context = {"form": form, "filters": filters, "queue": page, "now": now, "calendar": calendar,
-               "office": is_office_queue(user), "handlers": handlers, "query": query,
-               # This list with other query args (a tab, a page): one url_for for all its links.
-               "queue_url": lambda **changes: link_with_query(base, {**query, **changes}),
-               "row_action": row_action, "token": generate_csrf() if row_action else "",
-               "case_url": case_url_pattern("cases.detail"),
-               "action_url": case_url_pattern("queue.act", action=row_action) if row_action else ""}
-    context["rows_html"] = _rows_html(context, page.cases)
-    return context
+    return {"form": form, "filters": filters, "queue": page, "now": now, "calendar": calendar,
+            "office": is_office_queue(user), "handlers": handlers, "query": query,
+            # This list with other query args (a tab, a page): one url_for for all its links.
+            "queue_url": lambda **changes: link_with_query(base, {**query, **changes}),
+            "row_action": row_action, "token": generate_csrf() if row_action else "",
+            "case_url": case_url_pattern("cases.detail"),
+            "action_url": case_url_pattern("queue.act", action=row_action) if row_action else ""}
 
 
 def _rows_html(context: dict, rows: list, notice: str | None = None, alert: str | None = None):
+    """The rows' markup with the page's links, quick action and token (portal.queue.rows)."""
     return rows_html(rows, office=context["office"], case_url=context["case_url"], row_action=context["row_action"],
                      action_url=context["action_url"], token=context["token"], handlers=context["handlers"],
                      notice=notice, alert=alert)
