@@ -25,8 +25,9 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
-    # pre_ping: a connection the database dropped (restart, failover) is replaced, not reused.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: on PostgreSQL a connection the database dropped (restart, failover) is found and
+    # replaced when taken from the pool without a query (portal.domain.transactions); SQLite has no server.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
     # Whole-request ceiling; per-file limits are checked by the features that accept files.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))

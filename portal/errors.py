@@ -95,7 +95,7 @@ def _unavailable():
     try:
         db.session.rollback()
     except DBAPIError:
-        pass  # the connection is gone; the pool replaces it (pre-ping) once the database is back
+        pass  # the connection is gone; the pool replaces it (checked at checkout) once the database is back
     return error_response(503)
 
 

@@ -1,16 +1,21 @@
-"""How a request's transaction ends: COMMIT when it only read (so PostgreSQL keeps the statements psycopg
-prepared), ROLLBACK whenever it wrote something it did not commit itself, or failed."""
+"""How a request's transaction begins and ends: COMMIT when it only read (so PostgreSQL keeps the statements
+psycopg prepared), ROLLBACK whenever it wrote something it did not commit itself, or failed; on PostgreSQL a
+reading request (GET) opens no transaction until it writes, locks or streams, and a connection the server
+closed is replaced when taken from the pool."""
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 from flask import abort
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy.pool import NullPool
 
-from portal.extensions import db
+from portal.extensions import csrf, db
 from portal.models import CalendarException
 from tests.conftest import IS_POSTGRES, _app_for
+
+only_postgresql = pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL's transactions and connections")
 
 READ = select(func.count()).select_from(CalendarException)
 
@@ -57,6 +62,47 @@ def app_with_routes(database_url, tmp_path):
     def prepared():
         db.session.scalar(READ)
         return str(db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")))
+
+    def server_transaction() -> str:
+        """Whether this request's connection has a transaction open on the server now (psycopg's view)."""
+        return db.session.connection().connection.driver_connection.info.transaction_status.name
+
+    @app.get("/_t/read-state")
+    def read_state():
+        db.session.scalar(READ)
+        db.session.scalar(READ)
+        return server_transaction()
+
+    @app.post("/_t/read-state")
+    @csrf.exempt
+    def read_state_posted():
+        db.session.scalar(READ)
+        return server_transaction()
+
+    @app.get("/_t/lock-state")
+    def lock_state():
+        db.session.scalar(READ)
+        db.session.execute(select(CalendarException.id).with_for_update()).all()
+        return server_transaction()
+
+    @app.get("/_t/write-twice-then-fail")
+    def write_twice_then_fail():
+        db.session.scalar(READ)
+        db.session.execute(update(CalendarException).values(note="lần một"))
+        db.session.add(CalendarException(day=date(2026, 12, 26), kind="day_off", note="lần hai"))
+        db.session.flush()
+        raise RuntimeError("the view failed after two writes")
+
+    @app.get("/_t/write-and-commit-then-read")
+    def write_and_commit_then_read():
+        db.session.execute(update(CalendarException).values(note="đã lưu"))
+        db.session.commit()
+        db.session.scalar(READ)
+        return server_transaction()
+
+    @app.get("/_t/backend")
+    def backend():
+        return str(db.session.scalar(text("SELECT pg_backend_pid()")))
 
     endings: list[str] = []
     with app.app_context():
@@ -108,3 +154,46 @@ def test_postgresql_keeps_the_statements_psycopg_prepared_from_one_request_to_th
     # psycopg prepares a statement the fifth time it runs on a connection; a ROLLBACK would forget it.
     counts = [int(client.get("/_t/prepared").get_data(as_text=True)) for _ in range(7)]
     assert counts[-1] >= 1, f"no statement stayed prepared across requests: {counts}"
+
+
+@only_postgresql
+def test_a_reading_request_holds_no_transaction_open_on_the_server(app_with_routes):
+    client = app_with_routes.test_client()
+    assert client.get("/_t/read-state").get_data(as_text=True) == "IDLE", \
+        "a GET that only read sent BEGIN: its statements ran in a transaction (two more round trips)"
+    # Any other method begins its transaction as before, on the same pooled connection.
+    assert client.post("/_t/read-state").get_data(as_text=True) == "INTRANS", "a POST read outside a transaction"
+    assert client.get("/_t/read-state").get_data(as_text=True) == "IDLE"
+    with app_with_routes.app_context():  # outside a request (command line, jobs): a transaction, as usual
+        db.session.scalar(READ)
+        assert db.session.connection().connection.driver_connection.info.transaction_status.name == "INTRANS"
+        db.session.rollback()
+
+
+@only_postgresql
+def test_a_reading_request_that_locks_rows_holds_its_locks_in_a_transaction(app_with_routes):
+    assert app_with_routes.test_client().get("/_t/lock-state").get_data(as_text=True) == "INTRANS", \
+        "SELECT … FOR UPDATE in a GET ran in autocommit: its row locks were let go at once"
+
+
+@only_postgresql
+def test_a_reading_request_that_writes_keeps_its_writes_in_one_transaction(app_with_routes):
+    client = app_with_routes.test_client()
+    assert client.get("/_t/write-twice-then-fail").status_code == 500
+    assert _stored_notes(app_with_routes) == ["gốc"], "a GET's first write was kept although the request failed"
+    # A write it commits itself is kept, and its reads after that run without a transaction again.
+    assert client.get("/_t/write-and-commit-then-read").get_data(as_text=True) == "IDLE"
+    assert _stored_notes(app_with_routes) == ["đã lưu"]
+
+
+@only_postgresql
+def test_a_pooled_connection_the_server_ended_is_replaced_before_a_request_uses_it(app_with_routes, database_url):
+    client = app_with_routes.test_client()
+    first = int(client.get("/_t/backend").get_data(as_text=True))
+    admin = create_engine(database_url, poolclass=NullPool)
+    with admin.connect() as connection:  # as a database restart does to every idle connection
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    admin.dispose()
+    response = client.get("/_t/backend")
+    assert response.status_code == 200, f"the request on the ended connection answered {response.status_code}"
+    assert int(response.get_data(as_text=True)) != first
