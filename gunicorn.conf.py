@@ -4,7 +4,7 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-worker_class = "gthread"
+worker_class = "gunicorn_workers.BalancedThreadWorker"  # gthread, accepting only with a thread free
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))  # an export of 100,000 rows streams for a while
 graceful_timeout = 20
