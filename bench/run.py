@@ -202,11 +202,13 @@ def _drive(endpoint: dict, cookie: str, args, cpu: "CpuMeter") -> dict:
                     "-s", str(ROOT / "bench" / "cookie.lua"), BASE + endpoint["path"]],
                    env=dict(env, BENCH_OUT=str(out.with_suffix(".warmup.json"))), check=True, capture_output=True)
     cpu_before, load_before = cpu.seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers_before = cpu.workers()
     subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "20s",
                     "-s", str(ROOT / "bench" / "cookie.lua"), BASE + endpoint["path"]],
                    env=env, check=True, capture_output=True)
     load_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_seconds = cpu.seconds() - cpu_before
+    busiest_share = _busiest_share(workers_before, cpu.workers())
     wrk_seconds = (load_after.ru_utime + load_after.ru_stime) - (load_before.ru_utime + load_before.ru_stime)
     figures = json.loads(out.read_text())
     if figures["non_2xx"] or figures["socket_errors"]:
@@ -215,7 +217,17 @@ def _drive(endpoint: dict, cookie: str, args, cpu: "CpuMeter") -> dict:
             "p50_ms": round(figures["p50_us"] / 1000, 1), "p95_ms": round(figures["p95_us"] / 1000, 1),
             "p99_ms": round(figures["p99_us"] / 1000, 1), "errors": figures["non_2xx"] + figures["socket_errors"],
             "cpu_ms_per_request": round((server_seconds + wrk_seconds) * 1000 / max(1, figures["requests"]), 3),
-            "server_cpu_ms_per_request": round(server_seconds * 1000 / max(1, figures["requests"]), 3)}
+            "server_cpu_ms_per_request": round(server_seconds * 1000 / max(1, figures["requests"]), 3),
+            "busiest_worker_share": busiest_share}
+
+
+def _busiest_share(before: dict[int, float], after: dict[int, float]) -> float | None:
+    """The busiest worker's part of the workers' CPU while an endpoint was driven: how evenly the
+    connections were spread (1/workers when even; 1.0 when one worker served everything). Workers that
+    started or exited meanwhile count with what they used while seen."""
+    used = {pid: seconds - before.get(pid, 0.0) for pid, seconds in after.items()}
+    total = sum(used.values())
+    return round(max(used.values()) / total, 2) if total > 0 else None
 
 
 def _time_export(export: dict, cookie: str) -> float:
@@ -306,6 +318,13 @@ class CpuMeter(threading.Thread):
             self._workers.update({pid: seconds for pid, seconds in workers.items() if seconds is not None})
             self._backends.update({pid: seconds for pid, seconds in backends.items() if seconds is not None})
 
+    def workers(self) -> dict[int, float]:
+        """Each live worker's CPU seconds so far."""
+        self._sample()
+        with self._lock:
+            live = set(_children(self.master_pid))
+            return {pid: seconds for pid, seconds in self._workers.items() if pid in live}
+
     def seconds(self) -> float:
         self._sample()
         master = _cpu_seconds(self.master_pid, with_children=True) or 0.0
@@ -330,6 +349,10 @@ def _cpu_seconds(pid: int, with_children: bool = False) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share * 100:.0f}%"
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -341,11 +364,12 @@ def _table(report: dict) -> str:
     lines = [f"Benchmark: {report['db']}, {report['scale']:,} cases, {report['machine']}, "
              f"{report['connections']} connections × {report['duration_s']} s per endpoint",
              f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ratio':>8}"
-             f"{'CPU ms/req':>12}{'CPU ratio':>11}"]
+             f"{'CPU ms/req':>12}{'CPU ratio':>11}{'busiest':>9}"]
     for name, figures in report["endpoints"].items():
         lines.append(f"{name:<28}{figures['rps']:>9.1f}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}"
                      f"{figures['p99_ms']:>9.1f}{figures['ratio_to_healthz']:>8.2f}"
-                     f"{figures.get('cpu_ms_per_request', 0):>12.2f}{figures.get('cpu_ratio_to_healthz', 0):>11.2f}")
+                     f"{figures.get('cpu_ms_per_request', 0):>12.2f}{figures.get('cpu_ratio_to_healthz', 0):>11.2f}"
+                     f"{_percent(figures.get('busiest_worker_share')):>9}")
     lines.append(f"seed: {report['seed_seconds']} s · largest worker RSS: {report['max_worker_rss_mb']} MB · "
                  f"export of {report['export_rows']:,} rows: {report['export_100k_seconds']} s "
                  f"(worker memory +{report['export_rss_growth_mb']} MB)")
