@@ -1,6 +1,7 @@
 """The gunicorn worker the portal is served with (gunicorn_workers.BalancedThreadWorker): a worker whose
-threads are all busy leaves a new connection to a worker that can serve it now, and still serves the
-connections it holds."""
+threads are all busy leaves a new connection to a worker that can serve it now, still serves the
+connections it holds, and closes a kept-alive connection after KEEPALIVE_REQUESTS answers so that the
+client's next connection can go to another worker."""
 from __future__ import annotations
 
 import socket
@@ -13,12 +14,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Each request takes half a second and answers with the pid of the worker that served it.
+from gunicorn_workers import KEEPALIVE_REQUESTS
+
+# /slow takes half a second; every answer is the pid of the worker that served it.
 SLOW_APP = '''
 import os, time
 
 def app(environ, start_response):
-    time.sleep(0.5)
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(0.5)
     body = str(os.getpid()).encode()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
@@ -53,12 +57,13 @@ def two_workers_of_one_thread(tmp_path):
         server.wait(timeout=30)
 
 
-def _send(connection: socket.socket) -> None:
-    connection.sendall(b"GET / HTTP/1.1\r\nHost: portal\r\n\r\n")
+def _send(connection: socket.socket, path: str = "/slow") -> None:
+    connection.sendall(f"GET {path} HTTP/1.1\r\nHost: portal\r\n\r\n".encode())
 
 
-def _answer(connection: socket.socket) -> int:
-    """The pid in the body of the next response on a kept-alive connection."""
+def _answer(connection: socket.socket, headers: list | None = None) -> int:
+    """The pid in the body of the next response on a kept-alive connection (its header lines added to
+    `headers` when given)."""
     data = b""
     while b"\r\n\r\n" not in data:
         data += connection.recv(4096)
@@ -67,6 +72,8 @@ def _answer(connection: socket.socket) -> int:
     while len(body) < length:
         body += connection.recv(4096)
     assert head.startswith(b"HTTP/1.1 200"), head
+    if headers is not None:
+        headers.extend(line.decode().lower() for line in head.split(b"\r\n")[1:])
     return int(body)
 
 
@@ -90,3 +97,16 @@ def test_a_busy_worker_leaves_a_new_connection_to_an_idle_one(two_workers_of_one
     assert _answer(third) in pids, "a connection that arrived while every thread was busy was not served"
     for connection in (first, second, third):
         connection.close()
+
+
+def test_a_kept_alive_connection_is_closed_after_its_share_of_answers(two_workers_of_one_thread):
+    connection = socket.create_connection(("127.0.0.1", two_workers_of_one_thread), timeout=10)
+    for answered in range(1, KEEPALIVE_REQUESTS + 1):
+        headers: list[str] = []
+        _send(connection, "/")
+        _answer(connection, headers)
+        closing = "connection: close" in headers
+        assert closing == (answered == KEEPALIVE_REQUESTS), \
+            f"answer {answered} of {KEEPALIVE_REQUESTS} {'closed' if closing else 'kept'} the connection"
+    assert connection.recv(1) == b"", "the connection stayed open after it said Connection: close"
+    connection.close()
