@@ -192,7 +192,9 @@ def test_a_pooled_connection_the_server_ended_is_replaced_before_a_request_uses_
     first = int(client.get("/_t/backend").get_data(as_text=True))
     admin = create_engine(database_url, poolclass=NullPool)
     with admin.connect() as connection:  # as a database restart does to every idle connection
-        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        # With a timeout, PostgreSQL (14+) answers once the backend is gone, its socket closed.
+        ended = connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first}).scalar()
+    assert ended, "PostgreSQL did not end the connection within 5 s"
     admin.dispose()
     response = client.get("/_t/backend")
     assert response.status_code == 200, f"the request on the ended connection answered {response.status_code}"
