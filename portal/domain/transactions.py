@@ -22,6 +22,7 @@ import re
 import select
 
 from flask import has_request_context, request
+from psycopg.pq import ConnStatus, TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
@@ -64,7 +65,7 @@ def _note_begin(session: Session, transaction, connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         reading = has_request_context() and request.method in READING_METHODS
         driver = connection.connection.driver_connection
-        if reading and not driver.autocommit and driver.info.transaction_status == _IDLE:
+        if reading and not driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE:
             driver.autocommit = True
             connection.info[READS_IN_AUTOCOMMIT] = True
         elif not reading and connection.info.pop(READS_IN_AUTOCOMMIT, False):
@@ -78,14 +79,14 @@ def _restore_transactions(dbapi_connection, connection_record) -> None:
 
 
 def _restore(driver) -> None:
-    if driver.autocommit and not driver.closed and driver.info.transaction_status == _IDLE:
+    if driver.autocommit and not driver.closed and driver.info.transaction_status == TransactionStatus.IDLE:
         driver.autocommit = False
 
 
 def _refuse_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:
     """Raised DisconnectionError makes the pool discard this connection and hand out another."""
     pgconn = dbapi_connection.pgconn
-    if dbapi_connection.closed or pgconn.status != _CONNECTION_OK:
+    if dbapi_connection.closed or pgconn.status != ConnStatus.OK:
         raise DisconnectionError("the connection is closed")
     poller = select.poll()
     poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
@@ -105,11 +106,3 @@ def only_read(session: Session) -> bool:
         and connection.info.get(WROTE) is False
         and not (session.new or session.dirty or session.deleted)
     )
-
-
-try:
-    from psycopg.pq import ConnStatus, TransactionStatus
-
-    _IDLE, _CONNECTION_OK = TransactionStatus.IDLE, ConnStatus.OK
-except ImportError:  # SQLite only: the PostgreSQL listeners are never registered
-    _IDLE = _CONNECTION_OK = None
