@@ -34,7 +34,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from portal import seed
-from portal.domain import codes, rollups
+from portal.domain import codes, rollups, tab_counts
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
 from portal.models import Category, Unit, User
@@ -445,12 +445,13 @@ def _load_postgresql(plan: Plan, log) -> dict:
     # VACUUM once every index of a table is there (it sets the visibility map the covering indexes read,
     # and ANALYZE reads the expression indexes).
     by_name = {name: definition for _, name, definition in indexes}
-    jobs = [[by_name["ix_case_search_text"]], rollups.rebuild_sql("postgresql")]
+    jobs = [[by_name["ix_case_search_text"]], rollups.rebuild_sql("postgresql"), tab_counts.rebuild_sql()]
     jobs += [[definition] for table in ("case_events", "cases") for t, name, definition in indexes if t == table]
     jobs.append([by_name["ix_case_search_name"]])
     _run_jobs(conninfo, jobs, log)
     _run_jobs(conninfo, [[f"VACUUM (ANALYZE) {table}"] for table in
-                         ("case_events", "cases", "case_search", "figure_rollups", "case_search_name_words")], log)
+                         ("case_events", "cases", "case_search", "figure_rollups", "queue_counts",
+                          "case_search_name_words")], log)
     made["build_seconds"] = time.monotonic() - started
     log(f"  indexes, search index, roll-ups and VACUUM in {made['build_seconds']:.1f} s")
     return made

@@ -133,10 +133,12 @@ def figures_snapshot(weeks: int) -> None:
 
 @figures_group.command("rebuild")
 def figures_rebuild() -> None:
-    """Recount the roll-ups from the cases (after a bulk load made with the triggers off)."""
-    from portal.domain import rollups
+    """Recount the roll-ups and the queue's tab counts from the cases (after a bulk load made with the
+    triggers off)."""
+    from portal.domain import rollups, tab_counts
 
     started = time.monotonic()
     rollups.rebuild()
+    tab_counts.rebuild()
     db.session.commit()
     click.echo(f"Đã tính lại số liệu tổng hợp trong {time.monotonic() - started:.1f} giây.")

@@ -60,6 +60,15 @@ def test_seed_writes_every_case_in_the_state_its_last_event_left(seeded):
         Case.state.in_(("assigned", "in_progress")), Case.answered_at.is_not(None))) == 0
 
 
+def test_seed_leaves_the_queue_counts_equal_to_the_cases(seeded):
+    """On PostgreSQL the COPY bypasses the triggers and the seed recounts; on SQLite the triggers count."""
+    kept = db.session.execute(text("SELECT unit_id, state, cases FROM queue_counts WHERE cases <> 0")).all()
+    counted = db.session.execute(text(
+        "SELECT COALESCE(unit_id, 0), state, COUNT(*) FROM cases GROUP BY COALESCE(unit_id, 0), state")).all()
+    assert sorted(map(tuple, kept)) == sorted(map(tuple, counted))
+    assert sum(row[2] for row in kept) == SCALE
+
+
 def test_seed_is_the_same_whichever_process_makes_each_chunk(seeded):
     plan = bulk_seed._plan(SCALE, NOW, 20251123, *_units_and_handlers())
     calendar = bulk_seed.WorkingCalendar()

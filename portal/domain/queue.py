@@ -1,18 +1,20 @@
 """The work queue: which cases a user's queue holds, in what order, and how many in each tab.
 
-Built for a million cases: the tab counts are one query of a count per state, each an index range of
-(unit_id, state, due_at) read from the index alone; a page of the default tab is a short range of the partial index of open cases
-in (unit_id, due_at, id) order, never a sort of the unit's backlog; a page reads only the columns a
-row shows, with category and handler names joined in the same query; rows come as QueueRow with
-their labels and moments worked out once (the template only places them). The unfiltered queue
-runs statements built once; pages are LIMIT/OFFSET of a stable order.
+Built for a million cases: a page and the tab counts are one statement. The counts of a unit's tabs
+are the rows the database keeps per unit and state (`portal.domain.tab_counts`); filtered, a count per
+state, each an index range of (unit_id, state, due_at) read from the index alone. A page of the
+default tab is a short range of the partial index of open cases in (unit_id, due_at, id) order, never
+a sort of the unit's backlog; a page reads only the columns a row shows, with category and handler
+names looked up for its rows alone; rows come as QueueRow with their labels and moments worked out
+once (the markup only places them). The unfiltered queue runs statements built once; pages are
+LIMIT/OFFSET of a stable order.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, bindparam, case as when, func, literal, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 
 from portal.domain import access
 from portal.domain.codes import normalize_code
@@ -20,7 +22,7 @@ from portal.domain.deadlines import load_calendar
 from portal.domain.formatting import LOCAL_TZ, day, moment
 from portal.domain.working_time import WorkingCalendar
 from portal.extensions import db
-from portal.models import Case, Category, Unit, User
+from portal.models import Case, Category, Unit, User, queue_counts
 from portal.models.case import OPEN_STATES, STATES, is_overdue
 
 # Tabs of a unit's queue: all open cases, each open state, and answered ones waiting for a rating.
@@ -142,71 +144,89 @@ def _filter_conditions(user: User, filters: QueueFilters, now: datetime) -> list
 
 def queue_page(user: User, filters: QueueFilters, now: datetime, page_size: int,
                calendar: WorkingCalendar | None = None) -> QueuePage:
-    """The user's queue for these filters: tab counts, and one page of rows, most urgent first."""
+    """The user's queue for these filters: tab counts, and one page of rows, most urgent first.
+
+    One statement answers both: the page's rows carry the tab counts as columns (subqueries the
+    database runs once per statement). Only a page with no rows (an empty tab, or a page past the
+    last) asks for the counts alone, and a page past the last then reads the last page."""
     calendar = calendar or load_calendar()
     conditions = _filter_conditions(user, filters, now)
     office = is_office_queue(user)
+    tabs = OFFICE_TABS if office else UNIT_TABS
+    tab = filters.tab if filters.tab in tabs else next(iter(tabs))
+    params = {} if office else {"unit_id": user.unit_id}
+    if conditions:
+        counted = _count_columns(office, conditions)
+        statement, counts_alone = _page(*_TAB_WHERE[tab], *conditions, counted=counted, with_unit=office), select(*counted)
+    else:
+        statement, counts_alone = _PAGES[tab], _COUNTS[office]
     # Plain rows: the statements run on the session's connection, past the ORM's handling of results.
     connection = db.session.connection()
-    if office:
-        tabs = OFFICE_TABS
-        tab = filters.tab if filters.tab in tabs else "received"
-        received, extensions = connection.execute(_where(_OFFICE_COUNTS, conditions)).one()
-        counts = {"received": int(received), "extensions": int(extensions)}
-        params = {}
-    else:
-        tabs = UNIT_TABS
-        tab = filters.tab if filters.tab in tabs else "open"
-        params = {"unit_id": user.unit_id}
-        by_state = dict(connection.execute(_unit_counts(conditions) if conditions else _UNIT_COUNTS, params).all())
-        counts = {name: by_state.get(name, 0) for name in tabs if name != "open"}
-        counts["open"] = sum(by_state.get(state, 0) for state in OPEN_TAB_STATES)
+    page = max(1, filters.page)
+    records = connection.execute(statement, {**params, "limit": page_size, "offset": (page - 1) * page_size}).all()
+    counts = _tab_counts(office, records[0] if records else connection.execute(counts_alone, params).one())
     total = counts[tab]
     pages = max(1, -(-total // page_size))
-    page = min(max(1, filters.page), pages)
-    rows = []
-    if total:
-        statement = _page(*_TAB_WHERE[tab], *conditions, with_unit=office) if conditions else _PAGES[tab]
-        records = connection.execute(statement, {**params, "limit": page_size, "offset": (page - 1) * page_size})
-        own_unit = None if office else user.unit.name
-        rows = [_row(record, record.category_name, record.handler_name, record.unit_name if office else own_unit,
-                     now, calendar) for record in records]
+    if page > pages:
+        page = pages
+        if total:
+            records = connection.execute(statement, {**params, "limit": page_size, "offset": (page - 1) * page_size}).all()
+    own_unit = None if office else user.unit.name
+    rows = [_row(record, record.category_name, record.handler_name, record.unit_name if office else own_unit,
+                 now, calendar) for record in records]
     return QueuePage(tabs=tabs, tab=tab, counts=counts, cases=rows, page=page, pages=pages, total=total,
                      page_size=page_size)
 
 
-def _where(statement, conditions: list):
-    # The unfiltered queue (the one opened most) runs a statement built once; filters make a new one.
-    return statement.where(*conditions) if conditions else statement
+def _tab_counts(office: bool, record) -> dict[str, int]:
+    """The tabs' counts from a row whose last columns are `_count_columns`; "open" sums the open states."""
+    if office:
+        return dict(zip(OFFICE_TABS, (int(n) for n in record[-len(OFFICE_TABS):])))
+    # A state no case of the unit has ever been in has no row in queue_counts: NULL, none.
+    by_state = dict(zip(SHOWN_STATES, (int(n or 0) for n in record[-len(SHOWN_STATES):])))
+    return {"open": sum(by_state[state] for state in OPEN_TAB_STATES),
+            **{name: by_state[name] for name in UNIT_TABS if name != "open"}}
 
 
 # The queue's statements, built once with bound parameters (SQLAlchemy keeps their compiled form).
-def _unit_counts(conditions: list):
-    """The unit's cases in each state its tabs count: one count per state, so each is the (unit_id, state)
-    range of ix_cases_unit_state_due, even in the generic plan PostgreSQL settles on for a prepared
-    statement. (A single `state IN (…)` GROUP BY is planned generically as a scan of all the unit's
-    cases, closed ones included, filtering the states: a year's backlog per request.)"""
-    return union_all(*(select(literal(state, literal_execute=True).label("state"), func.count())
-                       .where(Case.unit_id == bindparam("unit_id"),
-                              Case.state == bindparam(f"state_{state}", state, literal_execute=True), *conditions)
-                       for state in SHOWN_STATES))
+def _count_columns(office: bool, conditions: list) -> list:
+    """The counts the tabs show, as scalar subqueries (each run once per statement).
+
+    A unit's unfiltered tabs read the counts the database keeps per unit and state (`queue_counts`,
+    `portal.domain.tab_counts`): a department's thousands of open cases are not counted on every
+    request. Filtered, one count per state, so each is the (unit_id, state) range of
+    ix_cases_unit_state_due read from the index alone, even in the generic plan PostgreSQL settles on
+    for a prepared statement (a single `state IN (…)` GROUP BY is planned generically as a scan of all
+    the unit's cases, closed ones included: a year's backlog per request). The City Office's: cases
+    waiting to be routed, and extension requests, counted directly."""
+    if office:
+        return [select(func.count()).where(in_tab, *conditions).correlate(None).scalar_subquery().label(f"count_{tab}")
+                for tab, in_tab in _IN_OFFICE_TAB.items()]
+    columns = []
+    for state in SHOWN_STATES:
+        in_state = bindparam(f"state_{state}", state, literal_execute=True)
+        if conditions:
+            count = select(func.count()).where(_OF_UNIT, Case.state == in_state, *conditions)
+        else:
+            count = select(queue_counts.c.cases).where(queue_counts.c.unit_id == bindparam("unit_id"),
+                                                       queue_counts.c.state == in_state)
+        columns.append(count.correlate(None).scalar_subquery().label(f"count_{state}"))
+    return columns
 
 
-_UNIT_COUNTS = _unit_counts([])
 _IN_OFFICE_TAB = {"received": Case.state == "received", "extensions": Case.extension_requested_at.isnot(None)}
-_OFFICE_COUNTS = (select(func.coalesce(func.sum(when((_IN_OFFICE_TAB["received"], 1), else_=0)), 0),
-                         func.coalesce(func.sum(when((_IN_OFFICE_TAB["extensions"], 1), else_=0)), 0))
-                  .where(or_(*_IN_OFFICE_TAB.values())))
+_OF_UNIT = Case.unit_id == bindparam("unit_id")
 ROW_COLUMNS = (Case.code, Case.title, Case.version, Case.state, Case.priority, Case.transfer_count,
                Case.extension_requested_at, Case.extension_proposed_due_at, Case.answer_pending_approval,
                Case.received_at, Case.due_at, Case.paused_at, Case.answered_at, Case.handler_id)
 
 
-def _page(*where, with_unit: bool = False):
-    """One page of a tab: the page's cases first (only the columns a row shows, read in deadline order
-    from an index), then the category's, handler's and, in the City Office's queue, the unit's names,
-    looked up by key for those rows alone (never for the rows a later page skips; a unit's queue is
-    all its own unit). Cheaper to plan and to run than joins, and the same plan at any size."""
+def _page(*where, counted: list, with_unit: bool = False):
+    """One page of a tab and the tabs' counts (`counted`, the last columns of every row): the page's
+    cases first (only the columns a row shows, read in deadline order from an index), then the
+    category's, handler's and, in the City Office's queue, the unit's names, looked up by key for those
+    rows alone (never for the rows a later page skips; a unit's queue is all its own unit). Cheaper to
+    plan and to run than joins, and the same plan at any size."""
     page = (select(*ROW_COLUMNS, Case.id, Case.category_id, Case.unit_id).where(*where).order_by(Case.due_at, Case.id)
             .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
             .subquery("page"))
@@ -214,15 +234,16 @@ def _page(*where, with_unit: bool = False):
              select(User.full_name).where(User.id == page.c.handler_id).scalar_subquery().label("handler_name")]
     if with_unit:
         names.append(select(Unit.name).where(Unit.id == page.c.unit_id).scalar_subquery().label("unit_name"))
-    return select(*[page.c[column.key] for column in ROW_COLUMNS], *names).order_by(page.c.due_at, page.c.id)
+    return select(*[page.c[column.key] for column in ROW_COLUMNS], *names, *counted).order_by(page.c.due_at, page.c.id)
 
 
-_OF_UNIT = Case.unit_id == bindparam("unit_id")
 _TAB_WHERE = {
     **{tab: (_OF_UNIT, OPEN_STATE if tab == "open" else Case.state == tab) for tab in UNIT_TABS},
     **{tab: (in_tab,) for tab, in_tab in _IN_OFFICE_TAB.items()},
 }
-_PAGES = {tab: _page(*where, with_unit=tab in OFFICE_TABS) for tab, where in _TAB_WHERE.items()}
+_COUNTS = {office: select(*_count_columns(office, [])) for office in (False, True)}
+_PAGES = {tab: _page(*where, counted=_count_columns(tab in OFFICE_TABS, []), with_unit=tab in OFFICE_TABS)
+          for tab, where in _TAB_WHERE.items()}
 
 
 def row_of_case(case: Case, now: datetime, calendar: WorkingCalendar) -> QueueRow:

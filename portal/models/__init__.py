@@ -6,7 +6,7 @@ from portal.models.calendar import CalendarException
 from portal.models.call import Call
 from portal.models.case import Case, CaseEvent
 from portal.models.category import Category
-from portal.models.figure_rollup import figure_marks, figure_rollups, overdue_snapshots
+from portal.models.figure_rollup import figure_marks, figure_rollups, overdue_snapshots, queue_counts
 from portal.models.inspection import Inspection
 from portal.models.intake_request import ApiRateWindow, IntakeRequest
 from portal.models.login_attempt import LoginAttempt
@@ -40,4 +40,5 @@ __all__ = [
     "figure_marks",
     "figure_rollups",
     "overdue_snapshots",
+    "queue_counts",
 ]

@@ -32,3 +32,13 @@ figure_marks = Table(
     Column("version", BigInteger, nullable=False, server_default="0"),
     Column("units_version", BigInteger, nullable=False, server_default="0"),  # the units' tree alone
 )
+
+queue_counts = Table(
+    "queue_counts",
+    db.metadata,
+    # How many cases a unit holds in a state (unit 0: the cases no unit holds yet), kept by triggers
+    # (see portal.domain.tab_counts): the queue's tab counts.
+    Column("unit_id", Integer, primary_key=True, autoincrement=False),
+    Column("state", String(16), primary_key=True),
+    Column("cases", Integer, nullable=False, server_default="0"),
+)

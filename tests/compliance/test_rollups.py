@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from portal.domain import figures as f
-from portal.domain import rollups, units, workflow
+from portal.domain import rollups, tab_counts, units, workflow
 from portal.domain.deadlines import load_calendar
+from portal.domain.queue import QueueFilters, queue_page
 from portal.domain.working_time import TZ
 from portal.extensions import db
 from portal.models import Case, Category, Unit, User
@@ -151,6 +152,37 @@ def test_rolled_up_figures_equal_the_direct_count_after_any_history(world, data,
     db.session.rollback()
 
 
+def _queue_counts() -> list[tuple]:
+    return sorted(map(tuple, db.session.execute(text(
+        "SELECT unit_id, state, cases FROM queue_counts WHERE cases <> 0")).all()))
+
+
+def _counted_by_unit_and_state() -> list[tuple]:
+    return sorted(map(tuple, db.session.execute(text(
+        "SELECT COALESCE(unit_id, 0), state, COUNT(*) FROM cases GROUP BY COALESCE(unit_id, 0), state")).all()))
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, phases=(Phase.generate,),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), steps=st.integers(5, 40))
+def test_the_queue_tab_counts_equal_the_direct_count_after_any_history(world, data, steps):
+    """The counts kept per unit and state (portal.domain.tab_counts) are what each unit's queue shows."""
+    now = _play(world, data, steps)
+    assert _queue_counts() == _counted_by_unit_and_state()
+    for unit in world["holders"]:
+        lead = next(user for user in world["people"] if user.role == "unit_lead" and user.unit_id == unit.id)
+        shown = queue_page(lead, QueueFilters(), now, 25).counts
+        for state in ("assigned", "in_progress", "paused", "answered"):
+            direct = db.session.scalar(select(func.count()).where(Case.unit_id == unit.id, Case.state == state))
+            assert shown[state] == direct, f"{unit.name}, tab {state}: {shown[state]} shown, {direct} counted"
+        assert shown["open"] == db.session.scalar(select(func.count()).where(
+            Case.unit_id == unit.id, Case.state.in_(("received", "assigned", "in_progress", "paused"))))
+    kept = _queue_counts()
+    tab_counts.rebuild()
+    assert _queue_counts() == kept, "the rows the triggers kept differ from a full recount"
+    db.session.rollback()
+
+
 def test_a_unit_merge_moves_the_rolled_up_figures_with_the_cases(world, make):
     """A merge moves cases with one bulk UPDATE, not through the workflow: the triggers still count it."""
     ward, other = world["holders"][0], world["holders"][1]
@@ -163,6 +195,7 @@ def test_a_unit_merge_moves_the_rolled_up_figures_with_the_cases(world, make):
     assert f.figures_for(other, period, now=now, subtree=False).received == 3
     assert f.figures_for(ward, period, now=now, subtree=False).received == 0
     _same(f.figures_for(other, period, now=now), f.counted_figures_for(other, period, now=now), "merged into")
+    assert (other.id, "in_progress", 3) in _queue_counts() and _queue_counts() == _counted_by_unit_and_state()
     kept = _rows()
     rollups.rebuild()
     assert _rows() == kept
