@@ -1,7 +1,8 @@
 """`make bench`: seed in bulk, serve with gunicorn in production mode, drive every endpoint with wrk.
 
-Prints a table (requests/s, p50, p95, p99, ratio to /healthz in the same run), the seed time and the
-largest worker RSS, and writes the same to bench/results.json.
+Prints a table (requests/s, p50, p95, p99, ratio to /healthz in the same run: to the slices of /healthz
+driven between the endpoint's own, see ROUNDS), the seed time and the largest worker RSS, and writes the
+same to bench/results.json.
 """
 from __future__ import annotations
 
@@ -76,12 +77,19 @@ def main() -> None:
         cpu = CpuMeter(server.pid, url if args.db == "postgresql" else None)
         cpu.start()
         cookies = {account: _sign_in(account) for account in {e["account"] for e in targets["endpoints"] if e["account"]}}
-        results = {}
+        healthz = next(endpoint for endpoint in targets["endpoints"] if endpoint["name"] == "healthz")
+        _warm(healthz, "", args)
+        results, floor_slices = {}, []
         for endpoint in targets["endpoints"]:
-            if args.only and endpoint["name"] not in {"healthz", *args.only}:
+            if endpoint is healthz or (args.only and endpoint["name"] not in args.only):
                 continue
-            results[endpoint["name"]] = _drive(endpoint, cookies.get(endpoint["account"], ""), args, cpu)
-            print(f"  {endpoint['name']:<28} {results[endpoint['name']]['rps']:>8.1f} req/s", flush=True)
+            results[endpoint["name"]], floor = _measure(endpoint, cookies.get(endpoint["account"], ""), healthz,
+                                                        args, cpu)
+            floor_slices += floor
+            print(f"  {endpoint['name']:<28} {results[endpoint['name']]['rps']:>8.1f} req/s "
+                  f"({results[endpoint['name']]['ratio_to_healthz']:.2f} of /healthz beside it)", flush=True)
+        results = {"healthz": {**_combine(healthz, floor_slices), "ratio_to_healthz": 1.0, "cpu_ratio_to_healthz": 1.0},
+                   **results}
         rss.mark_export()
         export_seconds = None if args.only else _time_export(targets["export"], cookies[targets["export"]["account"]])
         rss.stop()
@@ -90,16 +98,10 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    floor = results["healthz"]["rps"] or 1
-    cpu_floor = results["healthz"]["cpu_ms_per_request"] or 1
-    for figures in results.values():
-        figures["ratio_to_healthz"] = round(figures["rps"] / floor, 3)
-        # What the ratio would be on a machine doing nothing else: the CPU one /healthz request costs
-        # (server, database and wrk together) over this endpoint's.
-        figures["cpu_ratio_to_healthz"] = round(cpu_floor / (figures["cpu_ms_per_request"] or 1), 3)
     report = {
         "db": args.db, "scale": args.scale, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores", "connections": args.connections, "duration_s": args.duration,
+        "rounds": ROUNDS,
         "endpoints": results, "seed_seconds": seed_seconds, "snapshot_seconds": snapshot_seconds,
         "max_worker_rss_mb": round(rss.max_mb, 1), "export_100k_seconds": export_seconds and round(export_seconds, 2),
         "export_rows": targets["export"]["rows"],
@@ -184,10 +186,32 @@ def _sign_in(username: str) -> str:
     raise SystemExit(f"sign-in as {username} did not redirect")
 
 
-def _drive(endpoint: dict, cookie: str, args, cpu: "CpuMeter") -> dict:
-    out = ROOT / "bench" / "data" / f"wrk-{endpoint['name']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, BENCH_COOKIE=cookie, BENCH_HX="1" if endpoint.get("part") else "0", BENCH_OUT=str(out))
+# Each endpoint is driven in ROUNDS slices, each after a slice of /healthz of the same length: the
+# machine's speed drifts over tens of seconds (a shared host), and an endpoint measured against a /healthz
+# taken minutes earlier moved by a third from run to run; against the /healthz slices beside it, both
+# see the same machine.
+ROUNDS = 3
+
+
+def _measure(endpoint: dict, cookie: str, healthz: dict, args, cpu: "CpuMeter") -> tuple[dict, list[dict]]:
+    """The endpoint's figures, with its ratio to the /healthz slices driven between its own; and those."""
+    _check(endpoint, cookie)
+    _warm(endpoint, cookie, args)
+    seconds = max(1, round(args.duration / ROUNDS))
+    own, floor = [], []
+    for _ in range(ROUNDS):
+        floor.append(_slice(healthz, "", seconds, args, cpu))
+        own.append(_slice(endpoint, cookie, seconds, args, cpu))
+    figures = _combine(endpoint, own)
+    beside = _combine(healthz, floor)
+    figures["ratio_to_healthz"] = round(figures["rps"] / (beside["rps"] or 1), 3)
+    # What the ratio would be on a machine doing nothing else: the CPU one /healthz request costs (server,
+    # database and wrk together) over this endpoint's.
+    figures["cpu_ratio_to_healthz"] = round(beside["cpu_ms_per_request"] / (figures["cpu_ms_per_request"] or 1), 3)
+    return figures, floor
+
+
+def _check(endpoint: dict, cookie: str) -> None:
     check = urllib.request.Request(BASE + endpoint["path"], headers={"Cookie": cookie, **(
         {"HX-Request": "true"} if endpoint.get("part") else {})})
     try:
@@ -197,35 +221,65 @@ def _drive(endpoint: dict, cookie: str, args, cpu: "CpuMeter") -> dict:
         status = answered.code
     if status >= 400:  # a redirect (an exact case code opens the case) is a right answer
         raise SystemExit(f"{endpoint['name']}: {endpoint['path']} answered {status}")
-    # Warmed first, unmeasured: each worker's templates and prepared statements, the database's caches.
-    subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{WARMUP_SECONDS}s", "--timeout", "20s",
-                    "-s", str(ROOT / "bench" / "cookie.lua"), BASE + endpoint["path"]],
-                   env=dict(env, BENCH_OUT=str(out.with_suffix(".warmup.json"))), check=True, capture_output=True)
-    cpu_before, load_before = cpu.seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    workers_before = cpu.workers()
-    subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "20s",
+
+
+def _wrk(endpoint: dict, cookie: str, seconds: int, args, out: Path) -> None:
+    env = dict(os.environ, BENCH_COOKIE=cookie, BENCH_HX="1" if endpoint.get("part") else "0", BENCH_OUT=str(out))
+    subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "20s",
                     "-s", str(ROOT / "bench" / "cookie.lua"), BASE + endpoint["path"]],
                    env=env, check=True, capture_output=True)
+
+
+def _warm(endpoint: dict, cookie: str, args) -> None:
+    """Driven first, unmeasured: each worker's templates and prepared statements, the database's caches."""
+    out = ROOT / "bench" / "data" / f"wrk-{endpoint['name']}.warmup.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _wrk(endpoint, cookie, WARMUP_SECONDS, args, out)
+
+
+def _slice(endpoint: dict, cookie: str, seconds: int, args, cpu: "CpuMeter") -> dict:
+    """One slice of load: wrk's figures, and the CPU the server, the database and wrk used meanwhile."""
+    out = ROOT / "bench" / "data" / f"wrk-{endpoint['name']}.json"
+    cpu_before, load_before = cpu.seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers_before = cpu.workers()
+    _wrk(endpoint, cookie, seconds, args, out)
     load_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_seconds = cpu.seconds() - cpu_before
-    busiest_share = _busiest_share(workers_before, cpu.workers())
-    wrk_seconds = (load_after.ru_utime + load_after.ru_stime) - (load_before.ru_utime + load_before.ru_stime)
     figures = json.loads(out.read_text())
-    if figures["non_2xx"] or figures["socket_errors"]:
-        print(f"  ! {endpoint['name']}: {figures['non_2xx']} non-2xx, {figures['socket_errors']} socket errors")
-    return {"path": endpoint["path"], "rps": round(figures["requests"] / (figures["duration_us"] / 1e6), 1),
-            "p50_ms": round(figures["p50_us"] / 1000, 1), "p95_ms": round(figures["p95_us"] / 1000, 1),
-            "p99_ms": round(figures["p99_us"] / 1000, 1), "errors": figures["non_2xx"] + figures["socket_errors"],
-            "cpu_ms_per_request": round((server_seconds + wrk_seconds) * 1000 / max(1, figures["requests"]), 3),
-            "server_cpu_ms_per_request": round(server_seconds * 1000 / max(1, figures["requests"]), 3),
-            "busiest_worker_share": busiest_share}
+    figures["server_seconds"] = cpu.seconds() - cpu_before
+    figures["wrk_seconds"] = (load_after.ru_utime + load_after.ru_stime) - (load_before.ru_utime + load_before.ru_stime)
+    workers_after = cpu.workers()
+    figures["workers"] = {pid: used - workers_before.get(pid, 0.0) for pid, used in workers_after.items()}
+    return figures
 
 
-def _busiest_share(before: dict[int, float], after: dict[int, float]) -> float | None:
+def _combine(endpoint: dict, slices: list[dict]) -> dict:
+    """An endpoint's figures over its slices: the rate over their whole time, and each latency percentile
+    as the slices' figures weighted by their requests (wrk gives percentiles, not the distribution)."""
+    requests = sum(s["requests"] for s in slices)
+    weight = [s["requests"] / max(1, requests) for s in slices]
+    errors = sum(s["non_2xx"] + s["socket_errors"] for s in slices)
+    if errors:
+        print(f"  ! {endpoint['name']}: {sum(s['non_2xx'] for s in slices)} non-2xx, "
+              f"{sum(s['socket_errors'] for s in slices)} socket errors")
+    server_seconds = sum(s["server_seconds"] for s in slices)
+    wrk_seconds = sum(s["wrk_seconds"] for s in slices)
+    used: dict[int, float] = {}
+    for s in slices:
+        for pid, seconds in s["workers"].items():
+            used[pid] = used.get(pid, 0.0) + seconds
+    percentile = lambda key: round(sum(w * s[key] for w, s in zip(weight, slices)) / 1000, 1)  # noqa: E731
+    return {"path": endpoint["path"], "rps": round(requests / (sum(s["duration_us"] for s in slices) / 1e6), 1),
+            "p50_ms": percentile("p50_us"), "p95_ms": percentile("p95_us"), "p99_ms": percentile("p99_us"),
+            "errors": errors,
+            "cpu_ms_per_request": round((server_seconds + wrk_seconds) * 1000 / max(1, requests), 3),
+            "server_cpu_ms_per_request": round(server_seconds * 1000 / max(1, requests), 3),
+            "busiest_worker_share": _busiest_share(used)}
+
+
+def _busiest_share(used: dict[int, float]) -> float | None:
     """The busiest worker's part of the workers' CPU while an endpoint was driven: how evenly the
     connections were spread (1/workers when even; 1.0 when one worker served everything). Workers that
     started or exited meanwhile count with what they used while seen."""
-    used = {pid: seconds - before.get(pid, 0.0) for pid, seconds in after.items()}
     total = sum(used.values())
     return round(max(used.values()) / total, 2) if total > 0 else None
 
@@ -362,7 +416,8 @@ def _children(pid: int) -> list[int]:
 
 def _table(report: dict) -> str:
     lines = [f"Benchmark: {report['db']}, {report['scale']:,} cases, {report['machine']}, "
-             f"{report['connections']} connections × {report['duration_s']} s per endpoint",
+             f"{report['connections']} connections × {report['duration_s']} s per endpoint, in {report['rounds']} "
+             f"slices each after a slice of /healthz (its ratio is to those)",
              f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ratio':>8}"
              f"{'CPU ms/req':>12}{'CPU ratio':>11}{'busiest':>9}"]
     for name, figures in report["endpoints"].items():

@@ -59,7 +59,7 @@ def test_case_page_needs_sign_in(client, make, places):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-# The case page writes its action forms as plain markup (templates/cases/_field_markup.html) while POSTs
+# The case page writes its action forms as plain markup (portal/cases/markup.py) while POSTs
 # are read by the WTForms classes: what a user sees must stay what those classes would render.
 
 def _csrf(html: str) -> str:

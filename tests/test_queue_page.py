@@ -278,3 +278,23 @@ def test_the_list_on_screen_exports_to_a_spreadsheet_with_every_row_and_nothing_
     assert all("Trúc Bạch" not in str(row) and "Chưa đến hạn" not in str(row) for row in exported)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
     assert entry.target == "queue" and entry.actor_id == handler.id
+
+
+@pytest.mark.parametrize("args", [
+    {}, {"overdue": "y", "mine": "y"}, {"overdue": "false", "mine": ""}, {"overdue": "0"}, {"category": "12"},
+    {"category": "mười"}, {"category": "99999999999"}, {"kind": "field", "priority": "urgent"}, {"text": "ổ gà " * 60},
+    {"tab": "paused", "page": "3"}, {"page": "-1"}, {"page": "²"},
+])
+def test_the_filters_a_list_applies_are_the_ones_its_form_shows(app, args):
+    """An htmx part reads the filters without building the form; the full page's form must show the same."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.queue.forms import QueueFilterForm, read_filters
+
+    with app.test_request_context():
+        filters, form = read_filters(MultiDict(args)), QueueFilterForm(formdata=MultiDict(args))
+        assert (filters.kind, filters.priority, filters.overdue, filters.mine) == \
+            (form.kind.data or "", form.priority.data or "", form.overdue.data, form.mine.data)
+        assert filters.text == (form.text.data or "")[:200]
+        assert str(filters.category_id or "") == (form.category.data or "" if filters.category_id else "")
+        assert filters.page == (form.page.data if form.page.data and form.page.data > 0 else 1)

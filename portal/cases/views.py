@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload, with_expression
 
 from portal import clock
+from portal.cases import markup
 from portal.cases.forms import ACTION_GROUPS, FILE_HINT, ActionForm, ShownForm
 from portal.domain import access, attachments, routing, workflow
 from portal.domain.attachments import MAX_FILE_BYTES
@@ -171,7 +172,15 @@ def _render_case(case: Case, *, kept: tuple[str, ActionForm] | None = None, stat
         show_contact=show_contact,
         forms=forms, groups=ACTION_GROUPS, available=available, alert=alert, notice=notice,
         open_group=open_group, file_hint=FILE_HINT, back_url=_back_to_queue(),
+        field=markup.field, unit_select=markup.unit_select, act_url=_act_url_pattern(case.code),
     )
+
+
+def _act_url_pattern(code: str) -> str:
+    """The address of the case's action forms, "{}" standing for the group: one url_for for them all."""
+    url = url_for("cases.act", code=code, group_name="GROUP")
+    head, _, tail = url.rpartition("GROUP")
+    return head.replace("{", "{{").replace("}", "}}") + "{}" + tail
 
 
 def _calendar_if_running(case: Case):

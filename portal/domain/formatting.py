@@ -33,11 +33,13 @@ def day(value: datetime | date | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(LOCAL_TZ)
-    return value.strftime("%d/%m/%Y")
+    # %-formatting, not strftime: half the time, and a list shows a few hundred of these.
+    return "%02d/%02d/%04d" % (value.day, value.month, value.year)
 
 
 def moment(value: datetime | None) -> str:
     """dd/mm/yyyy HH:MM on Hanoi's clock."""
     if value is None:
         return ""
-    return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+    value = value.astimezone(LOCAL_TZ)
+    return "%02d/%02d/%04d %02d:%02d" % (value.day, value.month, value.year, value.hour, value.minute)

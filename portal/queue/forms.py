@@ -5,12 +5,16 @@ from datetime import date
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from portal.domain.numbers import whole_number
+from portal.domain.queue import QueueFilters
 from portal.forms import PortalForm
 from portal.models.case import PRIORITIES
 from portal.models.category import CASE_KINDS
 
 
 class QueueFilterForm(PortalForm):
+    """The filters as the full page draws them; what they mean is read by `read_filters`."""
+
     class Meta:
         csrf = False  # a GET search, bookmarkable
 
@@ -23,6 +27,22 @@ class QueueFilterForm(PortalForm):
     overdue = BooleanField("Chỉ quá hạn")
     mine = BooleanField("Của tôi")
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+
+# A checkbox reads as WTForms' BooleanField reads it: ticked unless absent, empty or "false".
+_UNTICKED = (None, "", "false")
+
+
+def read_filters(source) -> QueueFilters:
+    """The filters a query string (or a row's form, which carries the list's) asks for, as the fields of
+    QueueFilterForm name them. Read without building the form: an htmx part and a row's quick action
+    never draw it. Whatever a field holds, it is a filter or none (the rest of the request goes on)."""
+    return QueueFilters(
+        tab=source.get("tab") or "", kind=source.get("kind") or "", category_id=whole_number(source.get("category")),
+        priority=source.get("priority") or "", overdue=source.get("overdue") not in _UNTICKED,
+        mine=source.get("mine") not in _UNTICKED, text=(source.get("text") or "")[:200],
+        page=whole_number(source.get("page")) or 1,
+    )
 
 
 EARLIEST = date(2000, 1, 1)

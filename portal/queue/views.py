@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.models import Category, User
 from portal.models.case import PRIORITIES, RATINGS, SOURCES, STATES
 from portal.models.category import CASE_KINDS
-from portal.queue.forms import REGISTER_MAX_DAYS, QueueFilterForm, RegisterForm
+from portal.queue.forms import REGISTER_MAX_DAYS, QueueFilterForm, RegisterForm, read_filters
 from portal.queue.rows import rows_html
 from portal.web import case_url_pattern, feature_required, link_with_query, render_page_or_part, wants_part
 
@@ -38,8 +38,10 @@ ROW_ACTION_OF_ROLE = {"handler": "take", "unit_lead": "assign"}
 @feature_required("queue")
 def index():
     # The filter form is drawn on the full page only; an htmx part is the results alone.
-    form, filters = _filters(request.args, with_choices=not wants_part())
-    context = _context(form, filters)
+    filters = read_filters(request.args)
+    context = _context(filters)
+    if not wants_part():
+        context["form"] = _filter_form(request.args)
     context["rows_html"] = _rows_html(context, context["queue"].cases)
     if not wants_part():
         # The register form starts at this month so far (as the export does when given no days).
@@ -57,7 +59,7 @@ def index():
 @feature_required("queue")
 def export_xlsx():
     """The list on screen (tab and filters), every row, as a spreadsheet streamed while it is written."""
-    form, filters = _filters(request.args)
+    filters = read_filters(request.args)
     now = clock.now()
     calendar = load_calendar()
     audit.record("export", now=now, actor=current_user, target="queue",
@@ -149,31 +151,23 @@ def act(code: str, action: str):
         db.session.rollback()
         db.session.refresh(case)
         notice, alert, status = None, refused.message, refused.status
-    form, filters = _filters(request.form, with_choices=False)  # the row's form includes the queue's filters
-    context = _context(form, filters)
+    context = _context(read_filters(request.form))  # the row's form includes the queue's filters
     row = queue_rules.row_of_case(case, context["now"], context["calendar"])
     context["rows_html"] = _rows_html(context, [row], notice=notice, alert=alert)
     return make_response(render_template("queue/_row_update.html", **context), status)
 
 
-def _filters(source, with_choices: bool = True) -> tuple[QueueFilterForm, QueueFilters]:
-    """The filters asked for; the category choices are read only for a form that will be shown."""
+def _filter_form(source) -> QueueFilterForm:
+    """The filter form as the full page draws it, with the active categories to choose from."""
     form = QueueFilterForm(formdata=source)
-    if with_choices:
-        form.category.choices = [("", "Tất cả lĩnh vực")] + [
-            (str(category_id), name) for category_id, name in db.session.execute(
-                select(Category.id, Category.name).where(Category.active).order_by(Category.name))
-        ]
-    filters = QueueFilters(
-        tab=source.get("tab", "") or "", kind=form.kind.data or "",
-        category_id=whole_number(form.category.data), priority=form.priority.data or "",
-        overdue=bool(form.overdue.data), mine=bool(form.mine.data), text=(form.text.data or "")[:200],
-        page=whole_number(source.get("page")) or 1,
-    )
-    return form, filters
+    form.category.choices = [("", "Tất cả lĩnh vực")] + [
+        (str(category_id), name) for category_id, name in db.session.execute(
+            select(Category.id, Category.name).where(Category.active).order_by(Category.name))
+    ]
+    return form
 
 
-def _context(form: QueueFilterForm, filters: QueueFilters) -> dict:
+def _context(filters: QueueFilters) -> dict:
     now = clock.now()
     calendar = shown_calendar()
     user = current_user._get_current_object()
@@ -189,7 +183,7 @@ def _context(form: QueueFilterForm, filters: QueueFilters) -> dict:
     row_action = ROW_ACTION_OF_ROLE.get(user.role)
     query = _query(filters, page.tab)
     base = url_for("queue.index")
-    return {"form": form, "filters": filters, "queue": page, "now": now, "calendar": calendar,
+    return {"filters": filters, "queue": page, "now": now, "calendar": calendar,
             "office": is_office_queue(user), "handlers": handlers, "query": query,
             # This list with other query args (a tab, a page): one url_for for all its links.
             "queue_url": lambda **changes: link_with_query(base, {**query, **changes}),
