@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from functools import wraps
+from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
 from flask import Flask, abort, make_response, redirect, render_template, request, session, url_for
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         moment=formatting.moment,
     )
     # Templates ask the one access module whether a citizen's contact may be shown.
+    app.jinja_env.globals.update(static_url=static_url, page_url=page_url)
     app.jinja_env.globals.update(percent=formatting.percent, can_see_contact=access.can_see_contact,
                                  can_see_callers=access.can_see_callers)
     app.context_processor(_layout_context)
@@ -128,6 +129,22 @@ def _layout_context() -> dict:
     # Asked by the templates that draw it (the page layout, the home page), not by every render: an htmx
     # part has no navigation, and working it out was a tenth of a list part's drawing.
     return {"navigation": _navigation}
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=…), worked out once per file: every page links the same few."""
+    return _address(request.script_root, "static", filename)
+
+
+def page_url(endpoint: str) -> str:
+    """url_for(endpoint) of a page that takes no arguments (the layout's links), worked out once."""
+    return _address(request.script_root, endpoint, None)
+
+
+@lru_cache(maxsize=256)
+def _address(script_root: str, endpoint: str, filename: str | None) -> str:
+    # The address depends on the endpoint and on where the portal is mounted (the key's script root).
+    return url_for(endpoint, filename=filename) if filename is not None else url_for(endpoint)
 
 
 def _navigation() -> list[tuple[str, str]]:

@@ -219,7 +219,8 @@ def _timeline(case: Case, show_contact: bool) -> list[TimelineEntry]:
         TimelineEntry(label=EVENT_TYPES.get(kind, kind), unit=unit if kind in _SENT_TO_UNIT else None,
                       moment=moment(at), actor=actor,
                       note=note if note and (kind != "note" or show_contact) else None)
-        for kind, at, note, actor, unit in db.session.execute(_TIMELINE, {"case_id": case.id})
+        # On the session's connection: plain rows, past the ORM's handling of results.
+        for kind, at, note, actor, unit in db.session.connection().execute(_TIMELINE, {"case_id": case.id})
     ]
 
 

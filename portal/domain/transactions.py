@@ -18,6 +18,7 @@ its own; it used to send six, with a ping, a BEGIN and a COMMIT around them):
 """
 from __future__ import annotations
 
+import functools
 import re
 import select
 
@@ -50,13 +51,25 @@ def watch_writes(engine: Engine, sessions: scoped_session) -> None:
 
 
 def _note_write(connection: Connection, cursor, statement: str, parameters, context, executemany) -> None:
-    writes = executemany or statement.lstrip()[:6].upper() != "SELECT"
+    writes = executemany or _writes(statement)
     if writes:
         connection.info[WROTE] = True
     if connection.info.get(READS_IN_AUTOCOMMIT) and cursor.connection.autocommit and (
-            writes or _LOCKING.search(statement) or getattr(cursor, "name", None)):  # name: a server-side cursor
+            writes or _locks(statement) or getattr(cursor, "name", None)):  # name: a server-side cursor
         # From here on, one transaction: psycopg sends BEGIN before this statement.
         cursor.connection.autocommit = False
+
+
+# Asked of every statement sent, and the portal sends the same few hundred statements (SQLAlchemy caches
+# their compiled text): each is read once, not searched again on every execution.
+@functools.lru_cache(maxsize=2048)
+def _writes(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() != "SELECT"
+
+
+@functools.lru_cache(maxsize=2048)
+def _locks(statement: str) -> bool:
+    return _LOCKING.search(statement) is not None
 
 
 def _note_begin(session: Session, transaction, connection: Connection) -> None:
