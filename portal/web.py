@@ -185,8 +185,14 @@ def wants_part() -> bool:
 def case_url_pattern(endpoint: str, **values) -> str:
     """The address of `endpoint` for any case, "{}" standing for its code: a list links each of its rows
     with `pattern.format(code)`, not a url_for per row (25 of them were a twentieth of a queue page).
-    Codes are letters, digits and a hyphen (`portal.domain.codes`), the same in a URL."""
-    return url_for(endpoint, code="CODE", **values).replace("CODE", "{}")
+    Codes are letters, digits and a hyphen (`portal.domain.codes`), the same in a URL. Worked out once
+    per endpoint and values (and where the portal is mounted)."""
+    return _case_url_pattern(request.script_root, endpoint, tuple(sorted(values.items())))
+
+
+@lru_cache(maxsize=64)
+def _case_url_pattern(script_root: str, endpoint: str, values: tuple) -> str:
+    return url_for(endpoint, code="CODE", **dict(values)).replace("CODE", "{}")
 
 
 def link_with_query(base: str, args: dict) -> str:

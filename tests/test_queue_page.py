@@ -93,6 +93,7 @@ def test_pages_keep_the_filters_in_their_links(app, make, places, handler):
     first = client.get("/queue?tab=assigned&kind=field").get_data(as_text=True)
     assert _codes(first) == codes[:2] and "Trang 1/3" in first
     assert 'href="/queue?tab=assigned&amp;kind=field&amp;page=2"' in first
+    assert 'href="/queue.xlsx?tab=assigned&amp;kind=field"' in first, "the spreadsheet is of the list on screen"
     assert _codes(client.get("/queue?tab=assigned&kind=field&page=3").get_data(as_text=True)) == codes[4:]
 
 
