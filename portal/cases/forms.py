@@ -147,7 +147,7 @@ ACTION_GROUPS: dict[str, ActionGroup] = {g.name: g for g in (
 # -- what the page shows ------------------------------------------------------------------------
 # The case page shows a handful of these forms on every view but reads one only on a POST. Binding
 # WTForms classes and rendering them through their widgets was half of the page's template time, so the
-# page shows each form as plain markup (templates/cases/_action_fields.html) from a description read
+# page shows each form as plain markup (templates/cases/_actions.html) from a description read
 # once from the WTForms class; POSTs are still read and checked by the class, and a failed POST is
 # shown from the bound form, so names, ids, labels, flags and the user's text are the same either way.
 
@@ -193,7 +193,7 @@ class ShownField:
 
 class ShownForm:
     """An action form as the page shows it: the version the user saw, the form's own errors and each
-    field by name (`form.answer`), for templates/cases/_action_fields.html."""
+    field by name (`form.answer`), for templates/cases/_actions.html."""
 
     __slots__ = ("version", "form_errors", "fields")
 
