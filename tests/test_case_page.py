@@ -1,4 +1,6 @@
 """The case page: who may open it, and whose contact details it shows."""
+import re
+
 import pytest
 
 from tests.conftest import signed_in_client
@@ -118,3 +120,43 @@ def test_a_refused_post_shows_the_error_next_to_the_field_and_keeps_the_text(app
     # Nothing was saved: the case is still in progress, at the same version.
     page = client.get(f"/cases/{case.code}").get_data(as_text=True)
     assert "Đang xử lý" in page and f'name="pause-version" type="hidden" value="{case.version}"' in page
+
+
+def test_the_timeline_comes_with_the_case_in_one_statement_in_order_with_names(app, make, places):
+    """The case page reads the case and its events together; the events keep their order, who did them,
+    where a transfer sent the case, and the moment on Hanoi's clock."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import event
+
+    from portal.extensions import db
+    from portal.models import CaseEvent
+
+    lead = make.user("unit_lead", places["ward"], full_name="Trần Văn Minh")
+    handler = make.user("handler", places["ward"], full_name="Nguyễn Thị Hồng Nhung")
+    case = make.case(unit=places["ward"], state="in_progress", handler=handler)
+    start = datetime(2026, 11, 16, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hanoi
+    for minutes, kind, actor, to_unit, note in [(10, "routed", None, places["ward"], "Theo địa bàn."),
+                                                (20, "assigned", lead, None, None),
+                                                (30, "taken", handler, None, None)]:
+        db.session.add(CaseEvent(case_id=case.id, at=start + timedelta(minutes=minutes), type=kind,
+                                 actor_id=actor.id if actor else None, to_unit_id=to_unit.id if to_unit else None,
+                                 note=note))
+    db.session.commit()
+    client = signed_in_client(app, handler)
+    client.get(f"/cases/{case.code}")  # the user's first request: the worker's calendar is read
+    seen = []
+    listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        html = client.get(f"/cases/{case.code}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not [s for s in seen if "FROM case_events" in s and "FROM cases" not in s], \
+        "the events were read in a statement of their own"
+    timeline = html.split('id="timeline"')[1].split("</ol>")[0]
+    lines = [" ".join(part.split()) for part in re.findall(r"<li>(.*?)</li>", timeline, re.S)]
+    lines = [re.sub(r"<[^>]+>", "", line) for line in lines]
+    assert lines[1:] == ["Chuyển đơn vị xử lý: UBND Phường Văn Chương 16/11/2026 08:10 Theo địa bàn.",
+                         "Giao cán bộ xử lý 16/11/2026 08:20 · Trần Văn Minh",
+                         "Nhận xử lý 16/11/2026 08:30 · Nguyễn Thị Hồng Nhung"], lines

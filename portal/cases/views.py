@@ -3,11 +3,12 @@ the user's role may take in the case's state."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import JSON, bindparam, exists, func, select, type_coerce
 from sqlalchemy.orm import joinedload, with_expression
 
 from portal import clock
@@ -31,10 +32,12 @@ TOO_LARGE = (f"Tệp gửi lên quá lớn: mỗi tệp tối đa {MAX_FILE_BYTE
              "{total} MB. Vui lòng chọn tệp nhỏ hơn (có thể chụp lại ảnh ở độ phân giải thấp hơn).")
 
 
-def get_case(code: str) -> Case:
-    """The case with this code if the signed-in user may see it; 404 otherwise (never its content)."""
+def get_case(code: str, *, with_timeline: bool = False) -> Case:
+    """The case with this code if the signed-in user may see it; 404 otherwise (never its content).
+    `with_timeline`: its events too, in the same statement (`Case.timeline_events`), for the case page."""
     normalized = normalize_code(code)
-    case = db.session.scalar(_CASE_BY_CODE, {"code": normalized}) if normalized else None
+    statement = _case_page_statement(db.engine.dialect.name) if with_timeline else _CASE_BY_CODE
+    case = db.session.scalar(statement, {"code": normalized}) if normalized else None
     if case is None or not access.can_view_case(current_user, case):
         abort(404)
     return case
@@ -47,12 +50,30 @@ _CASE_BY_CODE = (select(Case).where(Case.code == bindparam("code"))
                           with_expression(Case.has_files,
                                           exists().where(Attachment.case_id == Case.id).correlate(Case))))
 _FILES = select(Attachment).where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id)
+_CASE_PAGES: dict[str, object] = {}
+
+
+def _case_page_statement(dialect: str):
+    """_CASE_BY_CODE with the case's events as one JSON array, a round trip fewer than a query of their
+    own: [id, type, at, note, actor's name, unit's name] each, the names looked up by key. Built once per
+    database kind (PostgreSQL's json_agg, SQLite's json_group_array; the order is restored from the ids)."""
+    statement = _CASE_PAGES.get(dialect)
+    if statement is None:
+        actor = select(User.full_name).where(User.id == CaseEvent.actor_id).scalar_subquery()
+        unit = select(Unit.name).where(Unit.id == CaseEvent.to_unit_id).scalar_subquery()
+        fields = (CaseEvent.id, CaseEvent.type, CaseEvent.at, CaseEvent.note, actor, unit)
+        events = (func.json_agg(func.json_build_array(*fields)) if dialect == "postgresql"
+                  else func.json_group_array(func.json_array(*fields)))
+        timeline = type_coerce(select(events).where(CaseEvent.case_id == Case.id).correlate(Case).scalar_subquery(),
+                               JSON)
+        statement = _CASE_PAGES[dialect] = _CASE_BY_CODE.options(with_expression(Case.timeline_events, timeline))
+    return statement
 
 
 @bp.route("/<code>")
 @feature_required("cases")
 def detail(code: str):
-    return _render_case(get_case(code))
+    return _render_case(get_case(code, with_timeline=True))
 
 
 @bp.route("/<code>/actions/<group_name>", methods=["POST"])
@@ -213,15 +234,26 @@ _TIMELINE = (select(CaseEvent.type, CaseEvent.at, CaseEvent.note,
 
 
 def _timeline(case: Case, show_contact: bool) -> list[TimelineEntry]:
-    """The case's events with who did them and where they sent it, in one query; an internal note's
-    text only for those who see the citizen's contact."""
+    """The case's events with who did them and where they sent it; an internal note's text only for those
+    who see the citizen's contact. Read with the case when the page loaded it so (`get_case(…,
+    with_timeline=True)`); after an action (the case changed, or was refreshed) in a query of its own."""
+    loaded = case.__dict__.get("timeline_events")  # not an attribute read: that would load it again
+    if loaded is not None:
+        events = [(kind, _utc(at), note, actor, unit) for _, kind, at, note, actor, unit in sorted(loaded)]
+    else:
+        # On the session's connection: plain rows, past the ORM's handling of results.
+        events = db.session.connection().execute(_TIMELINE, {"case_id": case.id})
     return [
         TimelineEntry(label=EVENT_TYPES.get(kind, kind), unit=unit if kind in _SENT_TO_UNIT else None,
                       moment=moment(at), actor=actor,
                       note=note if note and (kind != "note" or show_contact) else None)
-        # On the session's connection: plain rows, past the ORM's handling of results.
-        for kind, at, note, actor, unit in db.session.connection().execute(_TIMELINE, {"case_id": case.id})
+        for kind, at, note, actor, unit in events
     ]
+
+
+def _utc(text: str) -> datetime:
+    """A moment as JSON carries it (ISO 8601, UTC without an offset, as the column keeps it)."""
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
 def _back_to_queue() -> str | None:

@@ -154,6 +154,9 @@ class Case(db.Model):
     # Whether the case has files, when the query that loaded it asked (None otherwise): the case page
     # reads its files only when there are some.
     has_files: Mapped[bool | None] = query_expression()
+    # The case's events as [id, type, at, note, actor's name, unit's name] lists, when the query that loaded
+    # it asked (the case page reads them in the case's own statement: portal.cases.views); None otherwise.
+    timeline_events: Mapped[list | None] = query_expression()
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", viewonly=True
     )
