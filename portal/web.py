@@ -133,18 +133,18 @@ def _layout_context() -> dict:
 
 def static_url(filename: str) -> str:
     """url_for("static", filename=…), worked out once per file: every page links the same few."""
-    return _address(request.script_root, "static", filename)
+    return _address(request.script_root, "static", (("filename", filename),))
 
 
 def page_url(endpoint: str) -> str:
     """url_for(endpoint) of a page that takes no arguments (the layout's links), worked out once."""
-    return _address(request.script_root, endpoint, None)
+    return _address(request.script_root, endpoint, ())
 
 
 @lru_cache(maxsize=256)
-def _address(script_root: str, endpoint: str, filename: str | None) -> str:
-    # The address depends on the endpoint and on where the portal is mounted (the key's script root).
-    return url_for(endpoint, filename=filename) if filename is not None else url_for(endpoint)
+def _address(script_root: str, endpoint: str, values: tuple) -> str:
+    # The address depends on the endpoint, its values and where the portal is mounted (the script root).
+    return url_for(endpoint, **dict(values))
 
 
 def _navigation() -> list[tuple[str, str]]:
@@ -187,12 +187,8 @@ def case_url_pattern(endpoint: str, **values) -> str:
     with `pattern.format(code)`, not a url_for per row (25 of them were a twentieth of a queue page).
     Codes are letters, digits and a hyphen (`portal.domain.codes`), the same in a URL. Worked out once
     per endpoint and values (and where the portal is mounted)."""
-    return _case_url_pattern(request.script_root, endpoint, tuple(sorted(values.items())))
-
-
-@lru_cache(maxsize=64)
-def _case_url_pattern(script_root: str, endpoint: str, values: tuple) -> str:
-    return url_for(endpoint, code="CODE", **dict(values)).replace("CODE", "{}")
+    return _address(request.script_root, endpoint, tuple(sorted({**values, "code": "CODE"}.items()))).replace(
+        "CODE", "{}")
 
 
 def link_with_query(base: str, args: dict) -> str:
