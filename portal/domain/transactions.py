@@ -51,7 +51,7 @@ def watch_writes(engine: Engine, sessions: scoped_session) -> None:
 
 
 def _note_write(connection: Connection, cursor, statement: str, parameters, context, executemany) -> None:
-    writes = executemany or _writes(statement)
+    writes = executemany or statement.lstrip()[:6].upper() != "SELECT"
     if writes:
         connection.info[WROTE] = True
     if connection.info.get(READS_IN_AUTOCOMMIT) and cursor.connection.autocommit and (
@@ -60,13 +60,8 @@ def _note_write(connection: Connection, cursor, statement: str, parameters, cont
         cursor.connection.autocommit = False
 
 
-# Asked of every statement sent, and the portal sends the same few hundred statements (SQLAlchemy caches
-# their compiled text): each is read once, not searched again on every execution.
-@functools.lru_cache(maxsize=2048)
-def _writes(statement: str) -> bool:
-    return statement.lstrip()[:6].upper() != "SELECT"
-
-
+# Asked of every SELECT sent in autocommit, and the portal sends the same few hundred statements
+# (SQLAlchemy caches their compiled text): each is searched once, not again on every execution.
 @functools.lru_cache(maxsize=2048)
 def _locks(statement: str) -> bool:
     return _LOCKING.search(statement) is not None
