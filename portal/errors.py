@@ -100,13 +100,14 @@ def _unavailable():
 
 
 def _close_session(error: BaseException | None) -> None:
-    """End the request's session. A request that only read ends its transaction with COMMIT; any
-    other is rolled back by closing (what it meant to keep, it committed itself). When the database
-    dropped the connection meanwhile (a restart), that ending fails after the page was already answered:
-    let the connection go (the pool opens a new one) rather than turn the answer into a 500."""
+    """End the request's session. A request that only read ends its transaction with COMMIT (on
+    PostgreSQL a GET that read in autocommit has none to end); any other is rolled back by closing (what
+    it meant to keep, it committed itself). When the database dropped the connection meanwhile (a
+    restart), that ending fails after the page was already answered: let the connection go (the pool
+    opens a new one) rather than turn the answer into a 500."""
     session = db.session()  # the request's Session (the scoped proxy does not offer invalidate)
     try:
-        if error is None and transactions.only_read(session):
+        if error is None and transactions.ends_with_commit(session):
             session.commit()
         session.close()
     except DBAPIError:

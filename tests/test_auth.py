@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import LoginAttempt, User
-from tests.conftest import FIXED_NOW, csrf_token_from
+from tests.conftest import FIXED_NOW, csrf_token_from, signed_in_client
 
 BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
 THROTTLED = "Đăng nhập tạm thời bị khóa"
@@ -99,6 +99,20 @@ def test_htmx_header_token_is_accepted(auth, make):
     response = auth.client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert response.status_code == 302
     assert auth.client.get("/").headers["Location"].startswith("/login")
+
+
+def test_a_session_keeps_one_form_token_that_only_it_can_use(app, auth, make):
+    make.user(username="can.bo")
+    make.user(username="can.bo.khac")
+    auth.login("can.bo")
+    first = csrf_token_from(auth.client.get("/", follow_redirects=True).get_data(as_text=True))
+    again = csrf_token_from(auth.client.get("/account/password").get_data(as_text=True))
+    assert again == first, "the same session was given a different token on its next page"
+    other = signed_in_client(app, db.session.scalar(select(User).where(User.username == "can.bo.khac")))
+    others_token = csrf_token_from(other.get("/", follow_redirects=True).get_data(as_text=True))
+    assert others_token != first, "two sessions were given the same token"
+    assert other.post("/logout", data={"csrf_token": first}).status_code == 400, "a token of another session was taken"
+    assert auth.client.post("/logout", data={"csrf_token": first}).status_code == 302
 
 
 def test_logout_signs_out(auth, make):

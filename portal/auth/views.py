@@ -75,12 +75,13 @@ def change_password():
     form = ChangePasswordForm()
     form.username_for_policy = current_user.username
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        account = current_user.account()  # the signed-in user is read only; this is the row to change
+        if not account.check_password(form.current_password.data):
             form.current_password.errors.append("Mật khẩu hiện tại không đúng.")
         else:
-            current_user.set_password(form.new_password.data)
-            current_user.must_change_password = False
-            audit.record("password_changed", now=clock.now(), actor=current_user, address=request.remote_addr)
+            account.set_password(form.new_password.data)
+            account.must_change_password = False
+            audit.record("password_changed", now=clock.now(), actor=account, address=request.remote_addr)
             db.session.commit()
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("main.home"))

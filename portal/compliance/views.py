@@ -42,6 +42,12 @@ def units_missing_roster(year: int, now: datetime) -> set[int]:
 # -- scope and the query string -----------------------------------------------------------------
 
 
+def _parent_name(unit_id: int) -> str:
+    """The name of the unit above this one (the letter's superior), or "" at the top."""
+    parent = db.session.get(Unit, unit_id).parent
+    return parent.name if parent is not None else ""
+
+
 def _visible_unit(unit_id: int) -> Unit:
     """The unit if the user may see it; 404 otherwise (a unit outside the scope does not exist for them)."""
     unit = db.session.get(Unit, unit_id)
@@ -382,7 +388,7 @@ def _letter(scope: Unit | None, form: LetterForm, now: datetime) -> tuple[Letter
                     "làm rõ trách nhiệm của tập thể, cá nhân để phản ánh, kiến nghị quá hạn.")
     local_today = now.astimezone(LOCAL_TZ)
     letter = Letter(
-        issuer=issuer, superior=current_user.unit.parent.name if current_user.unit.parent else "",
+        issuer=issuer, superior=_parent_name(current_user.unit_id),
         place_date=f"Hà Nội, ngày {local_today:%d} tháng {local_today:%m} năm {local_today:%Y}",
         title="Danh sách đơn vị để phản ánh, kiến nghị quá hạn chưa xử lý",
         opening=opening, request=request_text, lines=lines, total=total)

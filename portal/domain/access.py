@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import false, select, true
 
+from portal.extensions import db
 from portal.models import Case, Unit, User
 
 # Features of the portal and the roles that may open them.
@@ -43,10 +44,11 @@ def may_use(user: User, feature: str) -> bool:
 
 
 def scope_root(user: User) -> Unit | None:
-    """The unit whose subtree the user sees; None means the whole city."""
+    """The unit whose subtree the user sees; None means the whole city. The ORM unit (the signed-in user
+    carries a light copy of its unit): pages go on to its parent, its children, its records."""
     if user.role in CITY_WIDE_ROLES:
         return None
-    return user.unit
+    return db.session.get(Unit, user.unit_id)
 
 
 def scope_root_id(user: User) -> int | None:

@@ -116,7 +116,7 @@ def create_campaign(*, title: str, legal_basis: str, due_on: date, units: Iterab
     if not units:
         raise RosterError("Chọn ít nhất một đơn vị phải gửi danh sách.")
     campaign = RosterCampaign(title=title.strip(), legal_basis=legal_basis.strip(), due_on=due_on,
-                              created_by=actor, created_at=now)
+                              created_by_id=actor.id if actor else None, created_at=now)
     db.session.add(campaign)
     for unit in units:
         db.session.add(Roster(campaign=campaign, unit=unit, state="draft", updated_at=now))

@@ -12,6 +12,8 @@ its own; it used to send six, with a ping, a BEGIN and a COMMIT around them):
   psycopg forgets the statements it prepared on the server at every ROLLBACK, and PostgreSQL would parse
   and plan the next request's queries again. A transaction that wrote (an ORM flush, or any statement
   other than a SELECT) is never committed here: what the request did not commit itself is rolled back.
+  A reading request still in autocommit has no transaction on the server to end: its session is closed
+  without the COMMIT's bookkeeping (psycopg sends nothing either way, and keeps its prepared statements).
 - A connection taken from the pool is checked without a round trip: one the server closed (a restart, a
   failover, a terminated backend) has its socket readable (the server's farewell and the end of the
   stream), and is replaced before use. SQLAlchemy's pool_pre_ping would send a query each time.
@@ -102,9 +104,9 @@ def _refuse_closed_connection(dbapi_connection, connection_record, connection_pr
         raise DisconnectionError("the server closed the connection")
 
 
-def only_read(session: Session) -> bool:
-    """True when the session holds an open transaction on one connection that sent only SELECTs, and
-    nothing is waiting to be flushed."""
+def ends_with_commit(session: Session) -> bool:
+    """True when the session holds an open transaction on one connection that sent only SELECTs, nothing
+    is waiting to be flushed, and the server holds that transaction (not a read in autocommit)."""
     connection = session.info.pop(CONNECTION, None)
     return (
         connection is not None
@@ -113,4 +115,13 @@ def only_read(session: Session) -> bool:
         and session.in_transaction()
         and connection.info.get(WROTE) is False
         and not (session.new or session.dirty or session.deleted)
+        and not _reading_in_autocommit(connection)
     )
+
+
+def _reading_in_autocommit(connection: Connection) -> bool:
+    # Still in autocommit (it never wrote, locked or streamed): the server holds no transaction of it.
+    if not connection.info.get(READS_IN_AUTOCOMMIT):
+        return False
+    driver = connection.connection.driver_connection
+    return driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE

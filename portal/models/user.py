@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -69,3 +70,70 @@ class User(UserMixin, db.Model):
         """Spend the time a real check spends, and fail: no account enumeration by timing."""
         check_password_hash(_DUMMY_HASH, password)
         return False
+
+
+class StaffUnit(NamedTuple):
+    """The signed-in user's unit, as read with the user: what pages and access rules ask of it."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    path: str
+    parent_id: int | None
+
+    def is_within(self, ancestor) -> bool:
+        """True when this unit is ancestor itself or lies in ancestor's subtree (as Unit.is_within)."""
+        return self.path.startswith(ancestor.path)
+
+
+class SignedInUser(UserMixin):
+    """The signed-in account as every request reads it: the user's columns and its unit's, one Core statement
+    and no ORM entity (building the User and its Unit cost as much again as the statement itself, on every
+    page). Read only: what changes the account loads the ORM row, `account()`; what needs the ORM unit
+    (its parent, a relationship to set) loads it by `unit_id`."""
+
+    def __init__(self, id: int, username: str, full_name: str, role: str, unit_id: int, active: bool,
+                 must_change_password: bool, unit: StaffUnit) -> None:
+        self.id = id
+        self.username = username
+        self.full_name = full_name
+        self.role = role
+        self.unit_id = unit_id
+        self.active = active
+        self.must_change_password = must_change_password
+        self.unit = unit
+
+    def __repr__(self) -> str:
+        return f"<SignedInUser {self.username} {self.role}>"
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def account(self) -> User:
+        return db.session.get(User, self.id)
+
+
+_users, _units = User.__table__, Unit.__table__
+_SIGNED_IN = (
+    select(_users.c.id, _users.c.username, _users.c.full_name, _users.c.role, _users.c.unit_id, _users.c.active,
+           _users.c.must_change_password, _units.c.code, _units.c.name, _units.c.kind, _units.c.path,
+           _units.c.parent_id)
+    .join_from(_users, _units, _users.c.unit_id == _units.c.id)
+    .where(_users.c.id == bindparam("id"), _users.c.active)
+)
+
+
+def signed_in_user(user_id: int) -> SignedInUser | None:
+    """The active account with this id, as a request's signed-in user; None when there is none."""
+    row = db.session.execute(_SIGNED_IN, {"id": user_id}).first()
+    if row is None:
+        return None
+    id_, username, full_name, role, unit_id, active, must_change, code, name, kind, path, parent_id = row
+    return SignedInUser(id_, username, full_name, role, unit_id, active, must_change,
+                        StaffUnit(unit_id, code, name, kind, path, parent_id))

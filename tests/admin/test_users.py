@@ -158,6 +158,21 @@ def test_moving_an_account_to_another_unit_is_recorded(admin_client, make, city)
     assert "đơn vị: UBND Phường Văn Chương → UBND Phường Hàng Bột" in entry.detail
 
 
+def test_a_move_or_a_new_role_reaches_a_session_already_open_at_its_next_page(app, admin_client, make, city):
+    user = make.user("handler", city["van_chuong"], username="pham.e")
+    handler_client = app.test_client()
+    assert Auth(handler_client).login("pham.e").status_code == 302
+    assert "UBND Phường Văn Chương" in text_of(handler_client.get("/queue"))
+    post_form(admin_client, f"/admin/users/{user.id}", {
+        "full_name": user.full_name, "unit": "P00196", "role": "handler", "active": "y"})
+    page = text_of(handler_client.get("/queue"))
+    assert "UBND Phường Hàng Bột" in page and "UBND Phường Văn Chương" not in page, \
+        "the moved handler still works the old unit's queue"
+    post_form(admin_client, f"/admin/users/{user.id}", {
+        "full_name": user.full_name, "unit": "P00196", "role": "inspector", "active": "y"})
+    assert handler_client.get("/queue").status_code == 403, "the former handler still opens a queue"
+
+
 def test_resetting_a_password_gives_a_new_one_time_password_and_the_old_one_stops_working(admin_client, make, city):
     user = make.user("handler", city["van_chuong"], username="vu.e")
     response = post_form(admin_client, f"/admin/users/{user.id}/password")
