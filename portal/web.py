@@ -6,7 +6,6 @@ from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
 from flask import Flask, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
@@ -40,7 +39,6 @@ class IdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
-    app.session_interface = _SessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "info"
@@ -69,21 +67,6 @@ def _load_user(user_id: str) -> SignedInUser | None:
     if not user_id.isdigit() or int(user_id) > INTEGER_MAX:
         return None
     return signed_in_user(int(user_id))
-
-
-class _SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session, with its signer made once per key rather than twice a request."""
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        if not app.secret_key:
-            return None
-        return self._signer(app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
-
-    @lru_cache(maxsize=4)
-    def _signer(self, secret_key: str | bytes, fallbacks: tuple) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer([*fallbacks, secret_key], salt=self.salt, serializer=self.serializer,
-                                      signer_kwargs={"key_derivation": self.key_derivation,
-                                                     "digest_method": self.digest_method})
 
 
 def csrf_token() -> str:
