@@ -127,7 +127,8 @@ def _stored_notes(app) -> list[str]:
 
 
 # How a GET that only read ends: with COMMIT; on PostgreSQL it read in autocommit (below), so the server holds
-# no transaction to end, and closing the session sends nothing (psycopg keeps its prepared statements).
+# no transaction to end: the session is closed (SQLAlchemy's "rollback"), psycopg sends nothing and keeps the
+# statements it prepared.
 GET_READ_ENDS = ["rollback"] if IS_POSTGRES else ["commit"]
 
 

@@ -6,6 +6,7 @@ over plain mappings, and get back dicts (JSON) or text (XML), or an `Open311Erro
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -16,7 +17,7 @@ from typing import Iterable, Mapping
 from xml.etree import ElementTree
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain import routing
@@ -299,20 +300,33 @@ def find_requests(filters: RequestFilters) -> RequestsPage:
     if offset >= MAX_ROWS:
         return RequestsPage([])
     size = min(filters.page_size, MAX_ROWS - offset)
-    query = query.where(_cases.received_at >= filters.start, _cases.received_at <= filters.end)
+    values = {"start": filters.start, "end": filters.end, "offset": offset, "limit": size + 1}
     if filters.service_codes:
         # The categories' ids, so that one service reads its own index (ix_cases_category_received) backwards.
-        category_ids = list(db.session.scalars(select(Category.id).where(Category.code.in_(filters.service_codes))))
-        if not category_ids:
+        values["category_ids"] = list(db.session.scalars(
+            select(Category.id).where(Category.code.in_(filters.service_codes))))
+        if not values["category_ids"]:
             return RequestsPage([])
-        query = query.where(_cases.category_id.in_(category_ids))
-    if filters.statuses == ["open"]:
-        query = query.where(_cases.state.in_(OPEN_STATES))
-    elif filters.statuses == ["closed"]:
-        query = query.where(_cases.state.not_in(OPEN_STATES))
-    rows = db.session.execute(query.order_by(*_NEWEST_FIRST).offset(offset).limit(size + 1)).all()
+    status = filters.statuses[0] if filters.statuses in (["open"], ["closed"]) else None
+    rows = db.session.execute(_page_statement(bool(filters.service_codes), status), values).all()
     more = len(rows) > size and offset + size < MAX_ROWS
     return RequestsPage([_service_request(row) for row in rows[:size]], more=more)
+
+
+@functools.cache
+def _page_statement(by_service: bool, status: str | None):
+    """A page of requests received in [start, end], newest first, of some services and of one status or
+    both: six statements, each built once with bound values (a statement built per request cost a tenth
+    of the request, most of it SQLAlchemy working out the cache key of its compiled form)."""
+    query = _REQUESTS.where(_cases.received_at >= bindparam("start"), _cases.received_at <= bindparam("end"))
+    if by_service:
+        query = query.where(_cases.category_id.in_(bindparam("category_ids", expanding=True)))
+    if status == "open":
+        query = query.where(_cases.state.in_(OPEN_STATES))
+    elif status == "closed":
+        query = query.where(_cases.state.not_in(OPEN_STATES))
+    return (query.order_by(*_NEWEST_FIRST)
+            .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
 
 
 def find_request(code_text: str) -> dict | None:
