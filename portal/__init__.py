@@ -39,7 +39,6 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     web.init_app(app)  # before CSRF, so an oversized body gets 413 rather than a token error
     csrf.init_app(app)
-    app.jinja_env.globals["csrf_token"] = web.csrf_token  # in place of Flask-WTF's, which it sets above
     errors.init_app(app)
     cli.init_app(app)
     for feature in FEATURES:

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from flask import Flask, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.routing import IntegerConverter
 
@@ -59,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_oversized_form)
     app.before_request(_refuse_nul_characters)
     app.before_request(_keep_session_alive)
+    app.before_request(_sign_form_token)
     app.after_request(_security_headers)
 
 
@@ -69,16 +69,16 @@ def _load_user(user_id: str) -> SignedInUser | None:
     return signed_in_user(int(user_id))
 
 
-def csrf_token() -> str:
-    """The form token (Flask-WTF's): the session's secret token, signed. With WTF_CSRF_TIME_LIMIT None the
-    signature's time is never checked, so the token signed once for a session serves all its pages: signing
-    it anew on every page was a thirtieth of a queue part's time."""
-    if "csrf_token" not in g:
-        secret = session.get("csrf_token")
-        if secret is None or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
-            return generate_csrf()
+def _sign_form_token() -> None:
+    # Flask-WTF signs the session's secret token for the forms of every page it draws (generate_csrf, once a
+    # request, kept in g). With WTF_CSRF_TIME_LIMIT None the signature's time is never checked, so one token
+    # signed per session serves all its pages: put in g before anything draws a form, it is the one the
+    # templates' csrf_token() and the forms use. Signing anew on every page was a thirtieth of a queue part.
+    if not session:  # no cookie (Open311 clients, /healthz): nothing to sign, and no "Vary: Cookie" either
+        return
+    secret = session.get("csrf_token")
+    if secret is not None and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
         g.csrf_token = _signed_csrf(current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, secret)
-    return g.csrf_token
 
 
 @lru_cache(maxsize=4096)

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -101,12 +102,19 @@ def test_htmx_header_token_is_accepted(auth, make):
     assert auth.client.get("/").headers["Location"].startswith("/login")
 
 
-def test_a_session_keeps_one_form_token_that_only_it_can_use(app, auth, make):
+class _SignedAMinuteLater(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return super().get_timestamp() + 60
+
+
+def test_a_session_keeps_one_form_token_that_only_it_can_use(app, auth, make, monkeypatch):
     make.user(username="can.bo")
     make.user(username="can.bo.khac")
     auth.login("can.bo")
     first = csrf_token_from(auth.client.get("/", follow_redirects=True).get_data(as_text=True))
-    again = csrf_token_from(auth.client.get("/account/password").get_data(as_text=True))
+    with monkeypatch.context() as later:  # a minute later (as Flask-WTF would sign it then), a page with a form
+        later.setattr(URLSafeTimedSerializer, "default_signer", _SignedAMinuteLater)
+        again = csrf_token_from(auth.client.get("/account/password").get_data(as_text=True))
     assert again == first, "the same session was given a different token on its next page"
     other = signed_in_client(app, db.session.scalar(select(User).where(User.username == "can.bo.khac")))
     others_token = csrf_token_from(other.get("/", follow_redirects=True).get_data(as_text=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from portal import clock
@@ -24,8 +25,8 @@ from portal.models.case import PRIORITIES, RATINGS, SOURCES, STATES
 from portal.models.category import CASE_KINDS
 from portal.queue.forms import REGISTER_MAX_DAYS, QueueFilterForm, RegisterForm, read_filters
 from portal.queue.rows import rows_html
-from portal.web import (case_url_pattern, csrf_token, feature_required, link_with_query, page_url,
-                        render_page_or_part, wants_part)
+from portal.web import (case_url_pattern, feature_required, link_with_query, page_url, render_page_or_part,
+                        wants_part)
 
 bp = Blueprint("queue", __name__)
 
@@ -188,7 +189,7 @@ def _context(filters: QueueFilters) -> dict:
             # This list with other query args (a tab, a page): one address for all its links.
             "queue_url": lambda **changes: link_with_query(base, {**query, **changes}),
             "export_url": link_with_query(page_url("queue.export_xlsx"), query),
-            "row_action": row_action, "token": csrf_token() if row_action else "",
+            "row_action": row_action, "token": generate_csrf() if row_action else "",
             "case_url": case_url_pattern("cases.detail"),
             "action_url": case_url_pattern("queue.act", action=row_action) if row_action else ""}
 
