@@ -2,6 +2,7 @@
 the user's role may take in the case's state."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -50,24 +51,20 @@ _CASE_BY_CODE = (select(Case).where(Case.code == bindparam("code"))
                           with_expression(Case.has_files,
                                           exists().where(Attachment.case_id == Case.id).correlate(Case))))
 _FILES = select(Attachment).where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id)
-_CASE_PAGES: dict[str, object] = {}
 
 
+@functools.cache
 def _case_page_statement(dialect: str):
     """_CASE_BY_CODE with the case's events as one JSON array, a round trip fewer than a query of their
     own: [id, type, at, note, actor's name, unit's name] each, the names looked up by key. Built once per
     database kind (PostgreSQL's json_agg, SQLite's json_group_array; the order is restored from the ids)."""
-    statement = _CASE_PAGES.get(dialect)
-    if statement is None:
-        actor = select(User.full_name).where(User.id == CaseEvent.actor_id).scalar_subquery()
-        unit = select(Unit.name).where(Unit.id == CaseEvent.to_unit_id).scalar_subquery()
-        fields = (CaseEvent.id, CaseEvent.type, CaseEvent.at, CaseEvent.note, actor, unit)
-        events = (func.json_agg(func.json_build_array(*fields)) if dialect == "postgresql"
-                  else func.json_group_array(func.json_array(*fields)))
-        timeline = type_coerce(select(events).where(CaseEvent.case_id == Case.id).correlate(Case).scalar_subquery(),
-                               JSON)
-        statement = _CASE_PAGES[dialect] = _CASE_BY_CODE.options(with_expression(Case.timeline_events, timeline))
-    return statement
+    actor = select(User.full_name).where(User.id == CaseEvent.actor_id).scalar_subquery()
+    unit = select(Unit.name).where(Unit.id == CaseEvent.to_unit_id).scalar_subquery()
+    fields = (CaseEvent.id, CaseEvent.type, CaseEvent.at, CaseEvent.note, actor, unit)
+    events = (func.json_agg(func.json_build_array(*fields)) if dialect == "postgresql"
+              else func.json_group_array(func.json_array(*fields)))
+    timeline = type_coerce(select(events).where(CaseEvent.case_id == Case.id).correlate(Case).scalar_subquery(), JSON)
+    return _CASE_BY_CODE.options(with_expression(Case.timeline_events, timeline))
 
 
 @bp.route("/<code>")

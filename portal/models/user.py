@@ -30,7 +30,20 @@ _DUMMY_HASH = ("scrypt:32768:8:1$WjtBigixMWDOHMPJ$0eb6fa4162921a1dce519cdb12b233
                "7c07b94faf59b3c08facacccfa5829e7c5e2cd28e01341bc575b75877f66b6e")
 
 
-class User(UserMixin, db.Model):
+class StaffAccount(UserMixin):
+    """What an account answers, as the ORM row (`User`) or as a request's signed-in user (`SignedInUser`),
+    from their `role` and `active`."""
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+
+class User(StaffAccount, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,14 +63,6 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
-
-    @property
-    def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
-        return self.active
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -87,7 +92,7 @@ class StaffUnit(NamedTuple):
         return self.path.startswith(ancestor.path)
 
 
-class SignedInUser(UserMixin):
+class SignedInUser(StaffAccount):
     """The signed-in account as every request reads it: the user's columns and its unit's, one Core statement
     and no ORM entity (building the User and its Unit cost as much again as the statement itself, on every
     page). Read only: what changes the account loads the ORM row, `account()`; what needs the ORM unit
@@ -106,14 +111,6 @@ class SignedInUser(UserMixin):
 
     def __repr__(self) -> str:
         return f"<SignedInUser {self.username} {self.role}>"
-
-    @property
-    def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
 
     def account(self) -> User:
         return db.session.get(User, self.id)
